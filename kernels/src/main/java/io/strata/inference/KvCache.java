@@ -1,0 +1,50 @@
+package io.strata.inference;
+
+import io.strata.model.arch.ModelConfig;
+
+/**
+ * One sequence's keys and values for every layer, F32, position-major: the key of position p in layer l is
+ * {@code keys[l][p*kvDim .. (p+1)*kvDim)}. A fixed capacity is reserved up front, so decoding never allocates.
+ * Paged blocks and F16/Q8 storage can replace the arrays behind the same accessors later.
+ */
+public final class KvCache {
+    private final float[][] keys;
+    private final float[][] values;
+    private final int kvDim;
+    private final int capacity;
+    private int length;
+
+    public KvCache(ModelConfig config, int capacity) {
+        if (capacity <= 0) {
+            throw new IllegalArgumentException("KV cache capacity must be positive, got " + capacity);
+        }
+        this.kvDim = config.kvDim();
+        this.capacity = capacity;
+        this.keys = new float[config.layerCount()][Math.multiplyExact(capacity, kvDim)];
+        this.values = new float[config.layerCount()][Math.multiplyExact(capacity, kvDim)];
+    }
+
+    public int capacity() { return capacity; }
+
+    /** Positions filled so far: the next token goes at this position. */
+    public int length() { return length; }
+
+    public float[] keys(int layer) { return keys[layer]; }
+
+    public float[] values(int layer) { return values[layer]; }
+
+    public int kvDim() { return kvDim; }
+
+    /** Marks positions below {@code newLength} as filled (after a forward pass wrote them). */
+    void advanceTo(int newLength) {
+        length = Math.max(length, newLength);
+    }
+
+    /** Forgets everything from {@code position} on (to rewind, or to reuse the cache for a new sequence). */
+    public void truncate(int position) {
+        if (position < 0 || position > length) {
+            throw new IllegalArgumentException("cannot truncate a cache of length " + length + " to " + position);
+        }
+        length = position;
+    }
+}

@@ -1,0 +1,127 @@
+package io.strata.inference;
+
+import io.strata.model.ModelFormatException;
+import io.strata.model.arch.Architecture;
+import io.strata.model.arch.ModelConfig;
+import io.strata.model.gguf.GgufFile;
+import io.strata.model.gguf.GgufTensorInfo;
+import io.strata.kernels.WeightMatrix;
+import io.strata.model.tensor.GgmlType;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import java.util.stream.Collectors;
+
+/**
+ * A model's weights, located in the mapped GGUF file and checked against the configuration: every tensor the
+ * architecture needs is present with the expected shape and a supported type. Matrices stay in the mapping;
+ * only the small norm vectors and biases are widened onto the heap.
+ */
+public record ModelWeights(
+        WeightMatrix tokenEmbedding,
+        float[] outputNorm,
+        WeightMatrix output,
+        float[] ropeFreqFactors,
+        Layer[] layers) {
+
+    /** One transformer block's weights. Biases and q/k norms are null when the architecture has none. */
+    public record Layer(
+            float[] attnNorm,
+            WeightMatrix wq, WeightMatrix wk, WeightMatrix wv, WeightMatrix wo,
+            float[] bq, float[] bk, float[] bv, float[] bo,
+            float[] qNorm, float[] kNorm,
+            float[] ffnNorm,
+            WeightMatrix gate, WeightMatrix up, WeightMatrix down) {}
+
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    public static ModelWeights load(GgufFile f, ModelConfig c) {
+        Loader l = new Loader(f);
+        int d = c.embeddingLength();
+        WeightMatrix emb = l.matrix("token_embd.weight", d, c.vocabSize());
+        WeightMatrix out = f.tensor("output.weight") != null ? l.matrix("output.weight", d, c.vocabSize()) : emb;
+        float[] ropeFreqs = f.tensor("rope_freqs.weight") != null ? l.vector("rope_freqs.weight", c.ropeDimensions() / 2) : null;
+        boolean qwen2 = c.architecture() == Architecture.QWEN2;
+        Layer[] layers = new Layer[c.layerCount()];
+        for (int i = 0; i < layers.length; i++) {
+            String p = "blk." + i + ".";
+            layers[i] = new Layer(
+                    l.vector(p + "attn_norm.weight", d),
+                    l.matrix(p + "attn_q.weight", d, c.queryDim()),
+                    l.matrix(p + "attn_k.weight", d, c.kvDim()),
+                    l.matrix(p + "attn_v.weight", d, c.kvValueDim()),
+                    l.matrix(p + "attn_output.weight", c.headCount() * c.valueDim(), d),
+                    l.optionalVector(p + "attn_q.bias", c.queryDim(), qwen2),
+                    l.optionalVector(p + "attn_k.bias", c.kvDim(), qwen2),
+                    l.optionalVector(p + "attn_v.bias", c.kvValueDim(), qwen2),
+                    l.optionalVector(p + "attn_output.bias", d, false),
+                    c.architecture().hasQkNorm() ? l.vector(p + "attn_q_norm.weight", c.headDim()) : null,
+                    c.architecture().hasQkNorm() ? l.vector(p + "attn_k_norm.weight", c.headDim()) : null,
+                    l.vector(p + "ffn_norm.weight", d),
+                    l.matrix(p + "ffn_gate.weight", d, c.feedForwardLength()),
+                    l.matrix(p + "ffn_up.weight", d, c.feedForwardLength()),
+                    l.matrix(p + "ffn_down.weight", c.feedForwardLength(), d));
+        }
+        return new ModelWeights(emb, l.vector("output_norm.weight", d), out, ropeFreqs, layers);
+    }
+
+    /** Looks tensors up by name and checks them. */
+    private record Loader(GgufFile f) {
+
+        GgufTensorInfo info(String name) {
+            GgufTensorInfo t = f.tensor(name);
+            if (t == null) {
+                throw new ModelFormatException(f.name(), "tensor '" + name + "'", ModelFormatException.NO_OFFSET, "required tensor is missing");
+            }
+            return t;
+        }
+
+        WeightMatrix matrix(String name, int cols, int rows) {
+            GgufTensorInfo t = info(name);
+            if (t.shape().length > 2 && Arrays.stream(t.shape()).skip(2).anyMatch(x -> x != 1)
+                    || t.columns() != cols || t.rows() != rows) {
+                throw shape(t, "[" + cols + ", " + rows + "]");
+            }
+            if (!t.type().isSupported()) {
+                throw new ModelFormatException(f.name(), "tensor '" + name + "' type", ModelFormatException.NO_OFFSET,
+                        "tensor type " + t.type() + " is not supported (supported: " + supportedTypes() + ")");
+            }
+            return new WeightMatrix(name, t.type(), f.data(t), rows, cols);
+        }
+
+        float[] vector(String name, int n) {
+            GgufTensorInfo t = info(name);
+            if (t.elementCount() != n) {
+                throw shape(t, "[" + n + "]");
+            }
+            MemorySegment s = f.data(t);
+            float[] v = new float[n];
+            for (int i = 0; i < n; i++) {
+                v[i] = switch (t.type()) {
+                    case F32 -> s.getAtIndex(F32, i);
+                    case F16 -> Float.float16ToFloat(s.getAtIndex(U16, i));
+                    case BF16 -> Float.intBitsToFloat(s.getAtIndex(U16, i) << 16);
+                    default -> throw new ModelFormatException(f.name(), "tensor '" + name + "' type", ModelFormatException.NO_OFFSET,
+                            "a norm or bias must be F32, F16 or BF16, found " + t.type());
+                };
+            }
+            return v;
+        }
+
+        float[] optionalVector(String name, int n, boolean required) {
+            return required || f.tensor(name) != null ? vector(name, n) : null;
+        }
+
+        ModelFormatException shape(GgufTensorInfo t, String expected) {
+            return new ModelFormatException(f.name(), "tensor '" + t.name() + "' shape", ModelFormatException.NO_OFFSET,
+                    "expected " + expected + " from the model's hyperparameters, found " + t.shapeString());
+        }
+    }
+
+    static String supportedTypes() {
+        return Arrays.stream(GgmlType.values()).filter(GgmlType::isSupported).map(Enum::name).collect(Collectors.joining(", "));
+    }
+}

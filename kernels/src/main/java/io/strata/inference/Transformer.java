@@ -1,0 +1,234 @@
+package io.strata.inference;
+
+import io.strata.kernels.WeightMatrix;
+import io.strata.kernels.cpu.Activations;
+import io.strata.kernels.cpu.Dequantize;
+import io.strata.kernels.cpu.MatMul;
+import io.strata.kernels.cpu.Ops;
+import io.strata.kernels.cpu.Rope;
+import io.strata.model.arch.ModelConfig;
+
+/**
+ * The forward pass of a llama-family decoder (llama, qwen2, qwen3) over a {@link Batch}: every token of every
+ * sequence goes through the layers together, so each weight matrix is streamed once per step for the whole batch.
+ * Read it top to bottom as the math of formats.md 4.3; kernels are named after the operation they compute.
+ *
+ * <p>Not thread-safe: one instance owns its scratch buffers, sized for {@code maxBatchTokens} tokens and
+ * {@code maxContext} positions, and allocates nothing per step.
+ */
+public final class Transformer {
+    private final ModelConfig config;
+    private final ModelWeights weights;
+    private final int maxBatchTokens;
+    private final int maxContext;
+    private final Rope rope;
+
+    // Scratch, one row per batch token.
+    private final float[] x;          // residual stream
+    private final Activations xb;     // normed input of the attention / FFN block
+    private final Activations attnOut; // concatenated attention heads, input of Wo
+    private final Activations ffnAct; // SiLU(gate) * up, input of Wdown
+    private final float[] q;
+    private final float[] k;
+    private final float[] v;
+    private final float[] proj;       // output of Wo / Wdown before the residual add
+    private final float[] up;
+    private final float[] scores;     // attention scores of one head, padded to 32
+    private final Activations finalNorm;
+
+    public Transformer(ModelConfig config, ModelWeights weights, int maxBatchTokens, int maxContext) {
+        this.config = config;
+        this.weights = weights;
+        this.maxBatchTokens = maxBatchTokens;
+        this.maxContext = maxContext;
+        int d = config.embeddingLength();
+        this.rope = new Rope(config.architecture().ropeType(), config.ropeDimensions(), config.ropeFreqBase(),
+                config.ropeFreqScale(), weights.ropeFreqFactors());
+        this.x = new float[maxBatchTokens * d];
+        this.xb = new Activations(maxBatchTokens, d);
+        this.attnOut = new Activations(maxBatchTokens, config.headCount() * config.valueDim());
+        this.ffnAct = new Activations(maxBatchTokens, config.feedForwardLength());
+        this.q = new float[maxBatchTokens * config.queryDim()];
+        this.k = new float[maxBatchTokens * config.kvDim()];
+        this.v = new float[maxBatchTokens * config.kvValueDim()];
+        this.proj = new float[maxBatchTokens * d];
+        this.up = new float[maxBatchTokens * config.feedForwardLength()];
+        this.scores = new float[roundUp32(maxContext)];
+        this.finalNorm = new Activations(maxBatchTokens, d);
+    }
+
+    public ModelConfig config() { return config; }
+
+    public int maxBatchTokens() { return maxBatchTokens; }
+
+    public int maxContext() { return maxContext; }
+
+    /**
+     * Runs the batch: appends every token's key and value to its sequence's cache and writes the logits of the
+     * tokens that asked for them into {@code logits} (row i = the i-th such token, {@code vocabSize} floats each).
+     */
+    public void forward(Batch batch, float[] logits) {
+        int n = batch.size();
+        if (n > maxBatchTokens) {
+            throw new IllegalArgumentException("batch of " + n + " tokens exceeds the maximum of " + maxBatchTokens);
+        }
+        int d = config.embeddingLength();
+        for (int t = 0; t < n; t++) {
+            int token = batch.tokens[t];
+            if (token < 0 || token >= config.vocabSize()) {
+                throw new IllegalArgumentException("token id " + token + " is outside the vocabulary of " + config.vocabSize());
+            }
+            if (batch.positions[t] >= maxContext) {
+                throw new IllegalArgumentException("position " + batch.positions[t] + " exceeds the context of " + maxContext);
+            }
+            Dequantize.row(weights.tokenEmbedding(), token, x, t * d);
+        }
+        for (int l = 0; l < config.layerCount(); l++) {
+            attention(l, batch, n);
+            feedForward(l, n);
+        }
+        for (int t = 0; t < n; t++) {
+            KvCache c = batch.caches[t];
+            c.advanceTo(batch.positions[t] + 1);
+        }
+        // logits = Wout * RMSNorm(x) for the tokens that want them
+        int rows = 0;
+        float[] fn = finalNorm.values();
+        for (int t = 0; t < n; t++) {
+            if (batch.wantLogits[t]) {
+                Ops.rmsNorm(fn, rows * d, x, t * d, weights.outputNorm(), d, config.rmsNormEps());
+                rows++;
+            }
+        }
+        finalNorm.changed();
+        if (rows > 0) {
+            MatMul.apply(weights.output(), finalNorm, rows, logits, config.vocabSize());
+        }
+    }
+
+    private void attention(int l, Batch batch, int n) {
+        ModelWeights.Layer w = weights.layers()[l];
+        int d = config.embeddingLength();
+        int qDim = config.queryDim();
+        int kvDim = config.kvDim();
+        int hd = config.headDim();
+        float eps = config.rmsNormEps();
+
+        // h = RMSNorm(x) * attn_norm
+        float[] h = xb.values();
+        for (int t = 0; t < n; t++) {
+            Ops.rmsNorm(h, t * d, x, t * d, w.attnNorm(), d, eps);
+        }
+        xb.changed();
+        // q, k, v projections (+ biases)
+        MatMul.apply(w.wq(), xb, n, q, qDim);
+        MatMul.apply(w.wk(), xb, n, k, kvDim);
+        MatMul.apply(w.wv(), xb, n, v, kvDim);
+        for (int t = 0; t < n; t++) {
+            addBias(q, t * qDim, w.bq());
+            addBias(k, t * kvDim, w.bk());
+            addBias(v, t * kvDim, w.bv());
+            if (w.qNorm() != null) {
+                // qwen3: each head normalised on its own before RoPE
+                for (int hh = 0; hh < config.headCount(); hh++) {
+                    Ops.rmsNorm(q, t * qDim + hh * hd, q, t * qDim + hh * hd, w.qNorm(), hd, eps);
+                }
+                for (int hh = 0; hh < config.kvHeadCount(); hh++) {
+                    Ops.rmsNorm(k, t * kvDim + hh * hd, k, t * kvDim + hh * hd, w.kNorm(), hd, eps);
+                }
+            }
+            int pos = batch.positions[t];
+            rope.apply(q, t * qDim, config.headCount(), hd, pos);
+            rope.apply(k, t * kvDim, config.kvHeadCount(), hd, pos);
+            KvCache c = batch.caches[t];
+            System.arraycopy(k, t * kvDim, c.keys(l), pos * kvDim, kvDim);
+            System.arraycopy(v, t * kvDim, c.values(l), pos * kvDim, kvDim);
+        }
+        // softmax(q k^T / sqrt(hd)) v, per token and head; GQA maps head hh to kv head hh / groupSize
+        float scale = 1f / (float) Math.sqrt(hd);
+        float[] o = attnOut.values();
+        for (int t = 0; t < n; t++) {
+            KvCache c = batch.caches[t];
+            float[] keys = c.keys(l);
+            float[] values = c.values(l);
+            int len = batch.positions[t] + 1;
+            int padded = roundUp32(len);
+            for (int hh = 0; hh < config.headCount(); hh++) {
+                int kvOff = (hh / config.groupSize()) * hd;
+                int qOff = t * qDim + hh * hd;
+                for (int j = 0; j < len; j++) {
+                    scores[j] = Ops.dot(keys, j * kvDim + kvOff, q, qOff, hd);
+                }
+                Ops.softmax(scores, 0, padded, len, scale);
+                int oOff = t * qDim + hh * hd;
+                for (int i = 0; i < hd; i++) {
+                    o[oOff + i] = weightedSum(values, kvOff + i, kvDim, scores, padded, len);
+                }
+            }
+        }
+        attnOut.changed();
+        // x = x + Wo o (+ bias)
+        MatMul.apply(w.wo(), attnOut, n, proj, d);
+        for (int t = 0; t < n; t++) {
+            addBias(proj, t * d, w.bo());
+            Ops.add(x, t * d, proj, t * d, d);
+        }
+    }
+
+    private void feedForward(int l, int n) {
+        ModelWeights.Layer w = weights.layers()[l];
+        int d = config.embeddingLength();
+        int ff = config.feedForwardLength();
+        float[] h = xb.values();
+        for (int t = 0; t < n; t++) {
+            Ops.rmsNorm(h, t * d, x, t * d, w.ffnNorm(), d, config.rmsNormEps());
+        }
+        xb.changed();
+        float[] act = ffnAct.values();
+        MatMul.apply(w.gate(), xb, n, act, ff);
+        MatMul.apply(w.up(), xb, n, up, ff);
+        for (int t = 0; t < n; t++) {
+            Ops.siluTimes(act, t * ff, up, t * ff, ff);
+        }
+        ffnAct.changed();
+        MatMul.apply(w.down(), ffnAct, n, proj, d);
+        for (int t = 0; t < n; t++) {
+            Ops.add(x, t * d, proj, t * d, d);
+        }
+    }
+
+    /**
+     * sum_j p_j * V[j][channel] over the padded cell count, in ggml_vec_dot_f32's lane order (V is read with a
+     * stride because the cache is position-major; ggml stores V transposed and dots along positions).
+     */
+    private static float weightedSum(float[] values, int off, int stride, float[] p, int padded, int valid) {
+        // four accumulators of 8 lanes: element j -> accumulator (j/8)%4, lane j%8
+        float v0 = lane(values, off, stride, p, padded, valid, 0) + lane(values, off, stride, p, padded, valid, 4);
+        float v1 = lane(values, off, stride, p, padded, valid, 1) + lane(values, off, stride, p, padded, valid, 5);
+        float v2 = lane(values, off, stride, p, padded, valid, 2) + lane(values, off, stride, p, padded, valid, 6);
+        float v3 = lane(values, off, stride, p, padded, valid, 3) + lane(values, off, stride, p, padded, valid, 7);
+        return (v0 + v1) + (v2 + v3);
+    }
+
+    private static float lane(float[] values, int off, int stride, float[] p, int padded, int valid, int l) {
+        float a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+        for (int c = 0; c < padded; c += 32) {
+            int j = c + l;
+            if (j < valid) a0 = Math.fma(values[off + j * stride], p[j], a0);
+            if (j + 8 < valid) a1 = Math.fma(values[off + (j + 8) * stride], p[j + 8], a1);
+            if (j + 16 < valid) a2 = Math.fma(values[off + (j + 16) * stride], p[j + 16], a2);
+            if (j + 24 < valid) a3 = Math.fma(values[off + (j + 24) * stride], p[j + 24], a3);
+        }
+        return (a0 + a2) + (a1 + a3);
+    }
+
+    private static void addBias(float[] y, int off, float[] bias) {
+        if (bias != null) {
+            Ops.add(y, off, bias, 0, bias.length);
+        }
+    }
+
+    static int roundUp32(int n) {
+        return (n + 31) & ~31;
+    }
+}

@@ -1,0 +1,137 @@
+package io.strata.kernels.cpu;
+
+/**
+ * The element-wise and reduction operations of a transformer layer, in float32 with ggml's CPU numerics
+ * (formats.md 3.5, 3.6, 4.3) so that results agree with llama.cpp to the last bits where that is cheap.
+ * Pure functions over array ranges; nothing here allocates.
+ */
+public final class Ops {
+    private Ops() {}
+
+    /** out = (x / rms(x)) * weight. Sum of squares in double, as ggml_compute_forward_rms_norm_f32. */
+    public static void rmsNorm(float[] out, int outOff, float[] x, int xOff, float[] weight, int n, float eps) {
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            float v = x[xOff + i];
+            sum += v * v;
+        }
+        float mean = (float) (sum / n);
+        float scale = 1f / (float) Math.sqrt(mean + eps);
+        for (int i = 0; i < n; i++) {
+            float y = x[xOff + i] * scale;
+            out[outOff + i] = y * weight[i];
+        }
+    }
+
+    /**
+     * Dot product with ggml_vec_dot_f32's AVX2 summation order: 4 x 8-lane FMA accumulators over whole 32-element
+     * chunks (element i goes to accumulator (i/8)%4, lane i%8), reduced as GGML_F32x8_REDUCE; leftovers added in
+     * order. Written lane by lane so that it needs no scratch array.
+     */
+    public static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+        int whole = n & ~31;
+        float sum = 0f;
+        if (whole > 0) {
+            float t0 = reducedLane(a, aOff, b, bOff, whole, 0) + reducedLane(a, aOff, b, bOff, whole, 4);
+            float t1 = reducedLane(a, aOff, b, bOff, whole, 1) + reducedLane(a, aOff, b, bOff, whole, 5);
+            float t2 = reducedLane(a, aOff, b, bOff, whole, 2) + reducedLane(a, aOff, b, bOff, whole, 6);
+            float t3 = reducedLane(a, aOff, b, bOff, whole, 3) + reducedLane(a, aOff, b, bOff, whole, 7);
+            sum = (t0 + t1) + (t2 + t3);
+        }
+        for (int i = whole; i < n; i++) {
+            sum += a[aOff + i] * b[bOff + i];
+        }
+        return sum;
+    }
+
+    /** Lane l of (acc0 + acc2) + (acc1 + acc3), each acc_k the FMA chain over elements 32c + 8k + l. */
+    private static float reducedLane(float[] a, int aOff, float[] b, int bOff, int whole, int l) {
+        float acc0 = 0, acc1 = 0, acc2 = 0, acc3 = 0;
+        for (int c = 0; c < whole; c += 32) {
+            int i = c + l;
+            acc0 = Math.fma(a[aOff + i], b[bOff + i], acc0);
+            acc1 = Math.fma(a[aOff + i + 8], b[bOff + i + 8], acc1);
+            acc2 = Math.fma(a[aOff + i + 16], b[bOff + i + 16], acc2);
+            acc3 = Math.fma(a[aOff + i + 24], b[bOff + i + 24], acc3);
+        }
+        return (acc0 + acc2) + (acc1 + acc3);
+    }
+
+    /** ggml_v_expf: the 8-wide vector exp of ggml's AVX2 build, one lane at a time (formats.md 3.6). */
+    public static float expf(float x) {
+        float z = Math.fma(x, 0x1.715476p+0f, 0x1.8p23f);
+        float n = z - 0x1.8p23f;
+        float b = Math.fma(-n, 0x1.7f7d1cp-20f, Math.fma(-n, 0x1.62e4p-1f, x));
+        int e = Float.floatToRawIntBits(z) << 23;
+        float k = Float.intBitsToFloat(e + Float.floatToRawIntBits(1f));
+        float u = b * b;
+        float j = Math.fma(Math.fma(Math.fma(0x1.0e4020p-7f, b, 0x1.573e2ep-5f), u, Math.fma(0x1.555e66p-3f, b, 0x1.fffdb6p-2f)), u, 0x1.ffffecp-1f * b);
+        if (Math.abs(n) <= 126f) {
+            return Math.fma(j, k, k);
+        }
+        int g = n <= 0 ? 0x82000000 : 0;
+        float s1 = Float.intBitsToFloat(g + 0x7f000000);
+        float s2 = Float.intBitsToFloat(e - g);
+        return Math.abs(n) > 192f ? s1 * s1 : Math.fma(s2, j, s2) * s1;
+    }
+
+    /** libm-style exp used by ggml for remainders that do not fill an 8-wide vector. */
+    static float libmExpf(float x) {
+        return (float) Math.exp(x);
+    }
+
+    /** SiLU in place: x / (1 + exp(-x)), vector exp for whole groups of 8 as ggml_vec_silu_f32. */
+    public static void siluTimes(float[] gate, int gOff, float[] up, int uOff, int n) {
+        int whole = n & ~7;
+        for (int i = 0; i < n; i++) {
+            float x = gate[gOff + i];
+            float e = i < whole ? expf(-x) : libmExpf(-x);
+            gate[gOff + i] = (x / (1f + e)) * up[uOff + i];
+        }
+    }
+
+    /**
+     * Soft-max of {@code x[off..off+n)} scaled by {@code scale}, only the first {@code valid} entries unmasked
+     * (the rest get probability 0, as ggml's -inf mask does). Exps in groups of 8 are summed as float then added
+     * into a double, as ggml_vec_soft_max_f32.
+     */
+    public static void softmax(float[] x, int off, int n, int valid, float scale) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < valid; i++) {
+            float v = x[off + i] * scale;
+            x[off + i] = v;
+            max = Math.max(max, v);
+        }
+        double sum = 0;
+        int whole = n & ~7;
+        int i = 0;
+        for (; i < whole; i += 8) {
+            for (int l = 0; l < 8; l++) {
+                int idx = i + l;
+                x[off + idx] = idx < valid ? expf(x[off + idx] - max) : 0f;
+            }
+            sum += hsum8(x, off + i);
+        }
+        for (; i < n; i++) {
+            float e = i < valid ? libmExpf(x[off + i] - max) : 0f;
+            x[off + i] = e;
+            sum += e;
+        }
+        float inv = (float) (1.0 / sum);
+        for (int k = 0; k < n; k++) {
+            x[off + k] *= inv;
+        }
+    }
+
+    /** hsum8 of a[o..o+8) = ((a0+a4) + (a2+a6)) + ((a1+a5) + (a3+a7)). */
+    public static float hsum8(float[] a, int o) {
+        return ((a[o] + a[o + 4]) + (a[o + 2] + a[o + 6])) + ((a[o + 1] + a[o + 5]) + (a[o + 3] + a[o + 7]));
+    }
+
+    /** y += x over n elements. */
+    public static void add(float[] y, int yOff, float[] x, int xOff, int n) {
+        for (int i = 0; i < n; i++) {
+            y[yOff + i] += x[xOff + i];
+        }
+    }
+}
