@@ -83,7 +83,7 @@ public final class GgufWriter {
         }
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                 StandardOpenOption.READ, StandardOpenOption.WRITE);
-             Arena arena = Arena.ofConfined()) {
+             Arena arena = Arena.ofShared()) {
             MemorySegment out = ch.map(FileChannel.MapMode.READ_WRITE, 0, total, arena);
             out.asSlice(0, headerSize).copyFrom(MemorySegment.ofBuffer(header));
             for (int i = 0; i < tensors.size(); i++) {

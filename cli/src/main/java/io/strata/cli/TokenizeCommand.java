@@ -1,0 +1,41 @@
+package io.strata.cli;
+
+import io.strata.model.gguf.GgufFile;
+import io.strata.model.store.ModelLocator;
+import io.strata.model.tokenizer.Tokenizer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.util.StringJoiner;
+import java.util.concurrent.Callable;
+
+/** {@code strata tokenize MODEL TEXT}: the token ids, space-separated, on one line. */
+@Command(name = "tokenize", description = "Print the token ids of TEXT, space-separated, on one line.")
+final class TokenizeCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", paramLabel = "MODEL", description = "A GGUF path, or a file name on STRATA_MODEL_PATH.")
+    String model;
+
+    @Parameters(index = "1", paramLabel = "TEXT")
+    String text;
+
+    @Option(names = "--no-bos", description = "Do not add the BOS token (nor EOS when the vocabulary adds one).")
+    boolean noBos;
+
+    @Option(names = "--parse-special", description = "Recognise special tokens such as <|begin_of_text|> in TEXT.")
+    boolean parseSpecial;
+
+    @Override
+    public Integer call() {
+        try (GgufFile f = GgufFile.open(ModelLocator.fromEnvironment().locate(model))) {
+            Tokenizer t = Tokenizer.fromGguf(f.metadata(), f.name());
+            StringJoiner j = new StringJoiner(" ");
+            for (int id : t.encode(text, !noBos, parseSpecial)) {
+                j.add(Integer.toString(id));
+            }
+            System.out.println(j);
+        }
+        return 0;
+    }
+}
