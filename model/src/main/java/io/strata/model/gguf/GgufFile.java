@@ -337,7 +337,7 @@ public final class GgufFile implements AutoCloseable {
                 return DEFAULT_ALIGNMENT;
             }
             Long al = value.asLong();
-            if (al == null || al <= 0 || al > MAX_ALIGNMENT || Long.bitCount(al) != 1) {
+            if (!isValidAlignment(al)) {
                 String found = al == null ? value.type().toString() : value.type() + " " + Long.toUnsignedString(al);
                 throw fail(Field.named("metadata '" + GgufMetadata.ALIGNMENT_KEY + "'"), at,
                         "must be a power of two from 1 to " + MAX_ALIGNMENT + ", found " + found);
@@ -554,6 +554,11 @@ public final class GgufFile implements AutoCloseable {
         }
         String s = hex.toString().trim();
         return printable ? s + " \"" + text + "\", text" : s;
+    }
+
+    /** general.alignment must be an integer power of two from 1 to {@link #MAX_ALIGNMENT} (null: not an integer). */
+    static boolean isValidAlignment(Long alignment) {
+        return alignment != null && alignment > 0 && alignment <= MAX_ALIGNMENT && Long.bitCount(alignment) == 1;
     }
 
     static long alignUp(long x, long alignment) {

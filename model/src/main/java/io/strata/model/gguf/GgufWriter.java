@@ -115,7 +115,7 @@ public final class GgufWriter {
             return GgufFile.DEFAULT_ALIGNMENT;
         }
         Long al = a.asLong();
-        if (al == null || al <= 0 || al > GgufFile.MAX_ALIGNMENT || Long.bitCount(al) != 1) {
+        if (!GgufFile.isValidAlignment(al)) {
             throw new IllegalArgumentException(GgufMetadata.ALIGNMENT_KEY + " must be an integer power of two up to "
                     + GgufFile.MAX_ALIGNMENT + ", not " + a.type() + " " + a);
         }
