@@ -1,12 +1,23 @@
 package io.strata.model.gguf;
 
 import java.util.Arrays;
+import java.util.Objects;
 
 /**
  * A metadata array. {@code values} is a primitive array of the element width (byte[] for UINT8, INT8 and BOOL;
  * short[]; int[]; long[]; float[]; double[]), a String[] or, for nested arrays, a GgufArray[].
  */
 public record GgufArray(GgufValueType elementType, Object values) {
+
+    /** The values must be held in the array class the element type calls for, or the writer would emit a corrupt file. */
+    public GgufArray {
+        Objects.requireNonNull(elementType, "elementType");
+        Objects.requireNonNull(values, "values");
+        if (elementType.arrayClass() != values.getClass()) {
+            throw new IllegalArgumentException(elementType + " array must be a " + elementType.arrayClass().getSimpleName()
+                    + ", not a " + values.getClass().getSimpleName());
+        }
+    }
 
     public int length() {
         return switch (values) {

@@ -13,6 +13,14 @@ import java.util.Set;
  * required key as a {@link ModelFormatException} naming the key and where its value starts.
  */
 public final class GgufMetadata {
+    /** The key that sets the data alignment (UINT32 power of two, default 32). */
+    public static final String ALIGNMENT_KEY = "general.alignment";
+    /**
+     * Most layers {@link #getPerLayer} expands a single value to. Real models have at most a few hundred; the limit
+     * keeps a hostile block count from turning into a multi-gigabyte int[].
+     */
+    static final int MAX_LAYERS = 1 << 16;
+
     private final String file;
     private final Map<String, GgufValue> values;
     private final Map<String, Long> offsets;
@@ -157,12 +165,15 @@ public final class GgufMetadata {
 
     /**
      * Either one integer for every layer or an array of per-layer values (llama.cpp allows both for head counts
-     * and feed-forward lengths).
+     * and feed-forward lengths). {@code layers} usually comes from the file too, so it is bounded here.
      */
     public int[] getPerLayer(String key, int layers, int[] fallback) {
         GgufValue v = values.get(key);
         if (v == null) {
             return fallback;
+        }
+        if (layers < 0 || layers > MAX_LAYERS) {
+            throw error(key, "cannot hold per-layer values for " + layers + " layers (at most " + MAX_LAYERS + ")");
         }
         int[] out = new int[layers];
         if (v.type() == GgufValueType.ARRAY) {

@@ -1,10 +1,22 @@
 package io.strata.model.gguf;
 
+import java.util.Objects;
+
 /**
  * One metadata value with its stored type. Scalars are held as Byte, Short, Integer, Long (unsigned types in
  * the signed Java type of the same width), Float, Double, Boolean or String; arrays as {@link GgufArray}.
  */
 public record GgufValue(GgufValueType type, Object value) {
+
+    /** The value must be held in the class its type calls for, or the writer would emit a corrupt file. */
+    public GgufValue {
+        Objects.requireNonNull(type, "type");
+        Objects.requireNonNull(value, "value");
+        if (type.scalarClass() != value.getClass()) {
+            throw new IllegalArgumentException(type + " value must be a " + type.scalarClass().getSimpleName()
+                    + ", not a " + value.getClass().getSimpleName());
+        }
+    }
 
     public static GgufValue of(String s) { return new GgufValue(GgufValueType.STRING, s); }
 

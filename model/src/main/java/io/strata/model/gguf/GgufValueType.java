@@ -25,6 +25,35 @@ public enum GgufValueType {
         return id >= 0 && id < BY_ID.length ? BY_ID[id] : null;
     }
 
+    /** The Java class a scalar of this type is held as in {@link GgufValue} (unsigned types in the signed class). */
+    public Class<?> scalarClass() {
+        return switch (this) {
+            case UINT8, INT8 -> Byte.class;
+            case UINT16, INT16 -> Short.class;
+            case UINT32, INT32 -> Integer.class;
+            case UINT64, INT64 -> Long.class;
+            case FLOAT32 -> Float.class;
+            case FLOAT64 -> Double.class;
+            case BOOL -> Boolean.class;
+            case STRING -> String.class;
+            case ARRAY -> GgufArray.class;
+        };
+    }
+
+    /** The Java array class a {@link GgufArray} of this element type holds (BOOL elements are bytes 0 and 1). */
+    public Class<?> arrayClass() {
+        return switch (this) {
+            case UINT8, INT8, BOOL -> byte[].class;
+            case UINT16, INT16 -> short[].class;
+            case UINT32, INT32 -> int[].class;
+            case UINT64, INT64 -> long[].class;
+            case FLOAT32 -> float[].class;
+            case FLOAT64 -> double[].class;
+            case STRING -> String[].class;
+            case ARRAY -> GgufArray[].class;
+        };
+    }
+
     public boolean isInteger() {
         return switch (this) {
             case UINT8, INT8, UINT16, INT16, UINT32, INT32, UINT64, INT64 -> true;

@@ -57,7 +57,25 @@ public final class GgufWriter {
 
     public GgufWriter putArray(String key, GgufArray a) { return put(key, GgufValue.array(a)); }
 
+    /**
+     * Adds a tensor. What the reader (and llama.cpp) would refuse is refused here, so a written file always reads
+     * back: names under 64 UTF-8 bytes and unique, 1 to 4 dimensions, none negative, rows a whole number of blocks.
+     */
     public GgufWriter addTensor(String name, long[] shape, GgmlType type, TensorData data) {
+        if (name.getBytes(StandardCharsets.UTF_8).length >= GgufFile.MAX_NAME_BYTES) {
+            throw new IllegalArgumentException(name + ": tensor names must be under " + GgufFile.MAX_NAME_BYTES + " UTF-8 bytes");
+        }
+        if (tensors.stream().anyMatch(t -> t.name().equals(name))) {
+            throw new IllegalArgumentException(name + ": duplicate tensor name");
+        }
+        if (shape.length < 1 || shape.length > GgufFile.MAX_DIMS) {
+            throw new IllegalArgumentException(name + ": " + shape.length + " dimensions, must be 1.." + GgufFile.MAX_DIMS);
+        }
+        for (long d : shape) {
+            if (d < 0) {
+                throw new IllegalArgumentException(name + ": negative dimension " + d);
+            }
+        }
         if (shape[0] % type.blockSize() != 0) {
             throw new IllegalArgumentException(name + ": row length " + shape[0] + " is not a multiple of " + type + " block size " + type.blockSize());
         }
@@ -67,11 +85,7 @@ public final class GgufWriter {
 
     /** Writes the file, replacing any existing one. */
     public void write(Path path) throws IOException {
-        int alignment = GgufFile.DEFAULT_ALIGNMENT;
-        GgufValue a = metadata.get("general.alignment");
-        if (a != null && a.asLong() != null) {
-            alignment = a.asLong().intValue();
-        }
+        int alignment = alignment();
         ByteBuffer header = header(alignment);
         long headerSize = header.remaining();
         long dataStart = GgufFile.alignUp(headerSize, alignment);
@@ -92,6 +106,20 @@ public final class GgufWriter {
             }
             out.force();
         }
+    }
+
+    /** general.alignment if set (it must be an integer power of two the reader accepts), else the default 32. */
+    private int alignment() {
+        GgufValue a = metadata.get(GgufMetadata.ALIGNMENT_KEY);
+        if (a == null) {
+            return GgufFile.DEFAULT_ALIGNMENT;
+        }
+        Long al = a.asLong();
+        if (!GgufFile.isValidAlignment(al)) {
+            throw new IllegalArgumentException(GgufMetadata.ALIGNMENT_KEY + " must be an integer power of two up to "
+                    + GgufFile.MAX_ALIGNMENT + ", not " + a.type() + " " + a);
+        }
+        return al.intValue();
     }
 
     private ByteBuffer header(int alignment) {
@@ -156,11 +184,14 @@ public final class GgufWriter {
                 case UINT64, INT64 -> u64((Long) v);
                 case FLOAT64 -> f64((Double) v);
                 case STRING -> string((String) v);
-                case ARRAY -> array((GgufArray) v);
+                case ARRAY -> array((GgufArray) v, 0);
             }
         }
 
-        void array(GgufArray a) {
+        void array(GgufArray a, int depth) {
+            if (depth >= GgufFile.MAX_ARRAY_NESTING) {
+                throw new IllegalArgumentException("arrays nested more than " + GgufFile.MAX_ARRAY_NESTING + " deep cannot be read back");
+            }
             u32(a.elementType().id());
             u64(a.length());
             switch (a.values()) {
@@ -171,7 +202,7 @@ public final class GgufWriter {
                 case float[] s -> { for (float x : s) f32(x); }
                 case double[] s -> { for (double x : s) f64(x); }
                 case String[] s -> { for (String x : s) string(x); }
-                case GgufArray[] s -> { for (GgufArray x : s) array(x); }
+                case GgufArray[] s -> { for (GgufArray x : s) array(x, depth + 1); }
                 default -> throw new IllegalArgumentException("unsupported array " + a.values());
             }
         }
