@@ -1,5 +1,6 @@
 package io.strata.model.tokenizer;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -17,7 +18,8 @@ final class SpecialTokenPartition {
     private record Span(int start, int end) {
     }
 
-    static List<Fragment> partition(final Vocabulary vocab, final String text, final boolean parseSpecial) {
+    static List<Fragment> partition(final Vocabulary vocab, final String input, final boolean parseSpecial) {
+        final String text = wellFormed(input);
         List<Object> parts = new ArrayList<>();
         if (!text.isEmpty()) {
             parts.add(new Span(0, text.length()));
@@ -48,6 +50,19 @@ final class SpecialTokenPartition {
                     : (Fragment) part);
         }
         return out;
+    }
+
+    /**
+     * llama.cpp receives UTF-8, so a Java string with an unpaired surrogate is first encoded the way the JDK encodes
+     * it (the surrogate becomes '?'); every later step then sees the same text.
+     */
+    static String wellFormed(final String text) {
+        for (int i = 0; i < text.length(); i++) {
+            if (Character.isSurrogate(text.charAt(i))) {
+                return new String(text.getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8);
+            }
+        }
+        return text;
     }
 
     /** Appends span split at every occurrence of token: [left text] [token] ... [right text]. */

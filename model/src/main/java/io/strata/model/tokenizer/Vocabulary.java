@@ -13,12 +13,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * A model's token list with everything the tokenizers need: texts, scores, attributes, special ids and flags,
  * loaded from GGUF metadata exactly as llama.cpp does (defaults per tokenizer model, then per pre-tokenizer, then
  * GGUF overrides, then detection of end-of-generation tokens by their text). Immutable after loading except for a
- * lazily filled piece cache, whose entries are idempotent.
+ * lazily filled piece cache; safe to share between threads.
  */
 public final class Vocabulary {
     private static final String KEY_MODEL = "tokenizer.ggml.model";
@@ -43,7 +44,8 @@ public final class Vocabulary {
     private final BitSet endOfGeneration;
     private final int[] specialTokensLongestFirst;
     private final String[] byteTokenTexts;
-    private final byte[][] pieceCache;
+    /** token_to_piece(special = true) per id, filled on first use (racing threads compute the same bytes). */
+    private final AtomicReferenceArray<byte[]> pieceCache;
 
     private Vocabulary(final Loader l) {
         this.model = l.model;
@@ -64,7 +66,7 @@ public final class Vocabulary {
         for (int b = 0; b < 256; b++) {
             byteTokenTexts[b] = String.format("<0x%02X>", b);
         }
-        this.pieceCache = new byte[texts.length][];
+        this.pieceCache = new AtomicReferenceArray<>(texts.length);
     }
 
     /**
@@ -224,10 +226,10 @@ public final class Vocabulary {
      * UNUSED and UNDEFINED tokens nothing. The returned array is shared: callers must not modify it.
      */
     byte[] rawPiece(final int id) {
-        byte[] piece = pieceCache[checkId(id)];
+        byte[] piece = pieceCache.get(checkId(id));
         if (piece == null) {
             piece = computePiece(id);
-            pieceCache[id] = piece;
+            pieceCache.set(id, piece);
         }
         return piece;
     }
