@@ -110,7 +110,7 @@ final class RunCommand implements Callable<Integer> {
     private Generator.StopReason stream(Tokenizer tok, Generator gen, int[] ids, Sampler sampler, PrintStream out) {
         Utf8StreamDecoder decoder = new Utf8StreamDecoder();
         Generator.StopReason why = gen.generate(ids, sampler, maxTokens, token -> {
-            out.print(decoder.push(tok.piece(token, true)));
+            out.print(decoder.feed(tok.piece(token, true)));
             out.flush();
             return true;
         });
@@ -123,8 +123,8 @@ final class RunCommand implements Callable<Integer> {
         String source = m.chatTemplate();
         ChatTemplate template = source == null ? null : new ChatTemplate(source);
         Tokenizer tok = m.tokenizer();
-        String bos = tokenText(tok, tok.vocabulary().bosId());
-        String eos = tokenText(tok, tok.vocabulary().eosId());
+        String bos = tokenText(tok, tok.vocabulary().bos());
+        String eos = tokenText(tok, tok.vocabulary().eos());
         List<ChatMessage> messages = new ArrayList<>();
         if (system != null) {
             messages.add(new ChatMessage("system", system));

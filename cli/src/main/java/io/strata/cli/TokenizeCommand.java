@@ -29,7 +29,7 @@ final class TokenizeCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try (GgufFile f = GgufFile.open(ModelLocator.fromEnvironment().locate(model))) {
-            Tokenizer t = Tokenizer.fromGguf(f.metadata(), f.name());
+            Tokenizer t = Tokenizer.fromGguf(f.metadata());
             StringJoiner j = new StringJoiner(" ");
             for (int id : t.encode(text, !noBos, parseSpecial)) {
                 j.add(Integer.toString(id));

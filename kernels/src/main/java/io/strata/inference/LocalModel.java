@@ -27,7 +27,7 @@ public final class LocalModel implements AutoCloseable {
         GgufFile f = GgufFile.open(path);
         try {
             ModelConfig c = ModelConfig.fromGguf(f.metadata(), f.name());
-            Tokenizer t = Tokenizer.fromGguf(f.metadata(), f.name());
+            Tokenizer t = Tokenizer.fromGguf(f.metadata());
             ModelWeights w = ModelWeights.load(f, c);
             return new LocalModel(f, c, w, t);
         } catch (RuntimeException e) {
