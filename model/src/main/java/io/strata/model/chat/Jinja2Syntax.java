@@ -5,9 +5,10 @@ package io.strata.model.chat;
  * inside {@code {{ }}} and {@code {% %}} (never to text, comments, string literals or {@code raw} blocks):
  *
  * <p><b>Precedence of {@code not}.</b> In Jinja2 (as in Python) {@code not} binds more loosely than comparisons and
- * membership, and more tightly than {@code and}/{@code or}: {@code not a == b} is {@code not (a == b)} and {@code not 'x' in s} is
- * {@code not ('x' in s)}. Jinjava's expression language binds {@code not} to the nearest operand, so both come out
- * wrong (or as a coercion error), and its "natural precedence" option breaks {@code not x is defined} instead.
+ * membership, and more tightly than {@code and}/{@code or}: {@code not a == b} is {@code not (a == b)} and
+ * {@code not 'x' in s} is {@code not ('x' in s)}. Jinjava's expression language binds {@code not} to the nearest
+ * operand, so both come out wrong (or as a coercion error), and its "natural precedence" option breaks
+ * {@code not x is defined} instead.
  * Real templates use all three forms (Llama 3.1's {@code not message.tool_calls|length == 1}, Llama 3.2's
  * {@code not tools_in_user_message is defined}). So every {@code not} operator gets its operand
  * parenthesized up to the next {@code and}, {@code or}, {@code if}, {@code else}, comma or closing bracket at the
@@ -195,10 +196,7 @@ final class Jinja2Syntax {
                 i = skipString(code, i);
                 previousWord = null;
             } else if (Character.isLetter(c) || c == '_') {
-                int end = i;
-                while (end < code.length() && (Character.isLetterOrDigit(code.charAt(end)) || code.charAt(end) == '_')) {
-                    end++;
-                }
+                final int end = wordEnd(code, i);
                 final String word = code.substring(i, end);
                 if (word.equals("not") && !"is".equals(previousWord) && !"in".equals(nextWord(code, end))
                         && !precededByDot(code, i)) {
@@ -226,11 +224,16 @@ final class Jinja2Syntax {
 
     private static String nextWord(final String code, final int from) {
         final int start = skipSpaces(code, from);
+        return code.substring(start, wordEnd(code, start));
+    }
+
+    /** End of the identifier or keyword starting at {@code start}. */
+    private static int wordEnd(final String code, final int start) {
         int end = start;
         while (end < code.length() && (Character.isLetterOrDigit(code.charAt(end)) || code.charAt(end) == '_')) {
             end++;
         }
-        return code.substring(start, end);
+        return end;
     }
 
     private static int skipSpaces(final String code, final int from) {
@@ -266,11 +269,7 @@ final class Jinja2Syntax {
             } else if (depth == 0 && (c == '-' || c == '+') && code.substring(i + 1).isBlank()) {
                 return i; // the "-" of "-%}" / "-}}"
             } else if (Character.isLetter(c) || c == '_') {
-                int end = i;
-                while (end < code.length()
-                        && (Character.isLetterOrDigit(code.charAt(end)) || code.charAt(end) == '_')) {
-                    end++;
-                }
+                final int end = wordEnd(code, i);
                 final String word = code.substring(i, end);
                 if (depth == 0 && !precededByDot(code, i) && (word.equals("and") || word.equals("or")
                         || word.equals("if") || word.equals("else"))) {
