@@ -120,8 +120,8 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private void chat(LocalModel m, Generator gen, SamplingParams params) throws Exception {
-        String source = m.chatTemplate();
-        ChatTemplate template = source == null ? null : new ChatTemplate(source);
+        boolean hasTemplate = m.chatTemplate() != null;
+        ChatTemplate template = ChatTemplate.fromGguf(m.file().metadata());
         Tokenizer tok = m.tokenizer();
         String bos = tokenText(tok, tok.vocabulary().bos());
         String eos = tokenText(tok, tok.vocabulary().eos());
@@ -130,7 +130,7 @@ final class RunCommand implements Callable<Integer> {
             messages.add(new ChatMessage("system", system));
         }
         Sampler sampler = new Sampler(params, m.config().vocabSize());
-        System.err.println(template == null
+        System.err.println(!hasTemplate
                 ? "(this model has no chat template: using a plain 'role: content' format)"
                 : "(chat: type a message, an empty line or Ctrl-D ends)");
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
@@ -142,7 +142,7 @@ final class RunCommand implements Callable<Integer> {
                 return;
             }
             messages.add(new ChatMessage("user", line));
-            String rendered = template != null ? template.render(messages, true, bos, eos) : ChatTemplate.plain(messages);
+            String rendered = template.render(messages, true, bos, eos);
             boolean hasBos = !bos.isEmpty() && rendered.startsWith(bos);
             int[] ids = tok.encode(rendered, !hasBos, true);
             checkFits(ids.length, gen.contextSize());
