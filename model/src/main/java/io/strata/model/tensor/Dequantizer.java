@@ -27,7 +27,8 @@ public final class Dequantizer {
      *
      * @throws IllegalArgumentException for a type without dequantization (naming it) or a partial block
      */
-    public static void dequantize(GgmlType type, MemorySegment src, long byteOffset, float[] dst, int dstOffset, int n) {
+    public static void dequantize(GgmlType type, MemorySegment src, long byteOffset, float[] dst, int dstOffset,
+                                  int n) {
         if (!type.isSupported()) {
             throw BlockFormats.unsupported(type, "dequantization");
         }

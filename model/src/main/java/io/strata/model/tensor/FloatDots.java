@@ -45,7 +45,7 @@ final class FloatDots {
         return (c0 + c2) + (c1 + c3);
     }
 
-    /** ggml_vec_dot_f32 with the weight row read from a segment: same order as {@link #f32(float[], int, float[], int, int)}. */
+    /** ggml_vec_dot_f32 with the weight row read from a segment, in the order of the array version above. */
     static float f32(MemorySegment w, long row, float[] x, int xOffset, int n) {
         int np = n & ~31;
         float t0 = f32Lane(w, row, x, xOffset, np, 0) + f32Lane(w, row, x, xOffset, np, 4);

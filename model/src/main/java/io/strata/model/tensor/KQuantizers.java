@@ -222,7 +222,8 @@ final class KQuantizers {
                 int q4 = quants[128 * h + 96 + l];
                 putU8(dst, block + 64 * h + l, (q1 & 0xF) | ((q3 & 0xF) << 4));
                 putU8(dst, block + 64 * h + 32 + l, (q2 & 0xF) | ((q4 & 0xF) << 4));
-                putU8(dst, block + 128 + 32 * h + l, (q1 >>> 4) | ((q2 >>> 4) << 2) | ((q3 >>> 4) << 4) | ((q4 >>> 4) << 6));
+                putU8(dst, block + 128 + 32 * h + l,
+                        (q1 >>> 4) | ((q2 >>> 4) << 2) | ((q3 >>> 4) << 4) | ((q4 >>> 4) << 6));
             }
         }
         for (int ib = 0; ib < 16; ib++) {

@@ -67,7 +67,8 @@ final class LegacyDots {
             int isum = 0;
             for (int k = 0; k < 4; k++) {
                 int word = i32(w, block + 2 + 4 * k);
-                isum += dot4(word & LOW_NIBBLES, 8, y, p + 4 * k) + dot4((word >>> 4) & LOW_NIBBLES, 8, y, p + 16 + 4 * k);
+                isum += dot4(word & LOW_NIBBLES, 8, y, p + 4 * k)
+                        + dot4((word >>> 4) & LOW_NIBBLES, 8, y, p + 16 + 4 * k);
             }
             acc = fma((float) isum, f16(w, block) * dy[p / QK], acc);
         }

@@ -1,5 +1,6 @@
 package io.strata.model.tensor;
 
+import java.util.Arrays;
 import java.util.Objects;
 
 import static io.strata.model.tensor.BlockFormats.QK;
@@ -171,8 +172,8 @@ public final class QuantizedActivations {
         if (amax == 0f) {
             // ggml leaves bsums untouched here; zeros are as good, since d = 0 cancels them
             scales[block] = 0f;
-            java.util.Arrays.fill(quants, base, base + QK_K, (byte) 0);
-            java.util.Arrays.fill(groupSums, block * 16, block * 16 + 16, (short) 0);
+            Arrays.fill(quants, base, base + QK_K, (byte) 0);
+            Arrays.fill(groupSums, block * 16, block * 16 + 16, (short) 0);
             return;
         }
         float iscale = -127f / max;
@@ -201,7 +202,10 @@ public final class QuantizedActivations {
         return length;
     }
 
-    /** The stored activation {@code i} as a real number: q·d for the Q8 formats, the rounded value otherwise. */
+    /**
+     * The stored activation {@code i} as a float: q·d for the Q8 formats (exact for Q8_0/Q8_1, whose d is an fp16;
+     * rounded to float for Q8_K), the rounded value otherwise.
+     */
     public float value(int i) {
         Objects.checkIndex(i, length);
         return values != null ? values[i] : quants[i] * scales[i / type.blockSize()];

@@ -187,8 +187,11 @@ class DequantizerTest {
                 assertTrue(e.getMessage().contains(type.name()), e.getMessage());
             }
         }
-        assertThrows(IllegalArgumentException.class, () -> Dequantizer.dequantize(GgmlType.Q8_0, s, 0, new float[64], 0, 40));
-        assertThrows(IndexOutOfBoundsException.class, () -> Dequantizer.dequantize(GgmlType.Q6_K, s, 900, new float[256], 0, 256));
-        assertThrows(IndexOutOfBoundsException.class, () -> Dequantizer.dequantize(GgmlType.Q8_0, s, 0, new float[16], 0, 32));
+        assertThrows(IllegalArgumentException.class,
+                () -> Dequantizer.dequantize(GgmlType.Q8_0, s, 0, new float[64], 0, 40));
+        assertThrows(IndexOutOfBoundsException.class,
+                () -> Dequantizer.dequantize(GgmlType.Q6_K, s, 900, new float[256], 0, 256));
+        assertThrows(IndexOutOfBoundsException.class,
+                () -> Dequantizer.dequantize(GgmlType.Q8_0, s, 0, new float[16], 0, 32));
     }
 }

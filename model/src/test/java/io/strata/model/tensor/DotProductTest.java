@@ -64,8 +64,8 @@ class DotProductTest {
     }
 
     /**
-     * |dot − exact| ≤ (k + 8)·u·M with u = 2^-24 and M = Σ_e (|d·sc·q| + |dmin·m| or |m|)·|y|, the magnitude of
-     * the terms before the scale and offset parts cancel. The integer lanes are exact; what rounds is the classic
+     * |dot − exact| ≤ (k + 8)·u·M with u = 2^-24 and M = Σ_e (|d·sc·q| + |dmin·m| or |m|)·|y|, the magnitude
+     * of the terms before the scale and offset parts cancel. The integer lanes are exact; what rounds is the classic
      * recursive float sum: k = the number of terms FMA'd into one accumulator (blocks per row, or n/32 plus the
      * leftovers for the float types), plus 3 levels of horizontal sum, the scale product and the dequantizer's own
      * rounding of the reference. Measured errors stay below 0.5·u·M; a misread bit or block would be far off.
@@ -175,7 +175,8 @@ class DotProductTest {
                 MemorySegment row = TestRows.randomRow(GgmlType.Q4_0, n, rnd, 0.01f);
                 QuantizedActivations x = activations(GgmlType.Q4_0, TestRows.gaussian(n, rnd));
                 float repacked = DotProduct.dotQ4_0Repacked(row, 0, x, 0, n);
-                assertEquals(Float.floatToIntBits(Avx2DotSpec.q4_0Repacked(row, x, 0, n)), Float.floatToIntBits(repacked));
+                assertEquals(Float.floatToIntBits(Avx2DotSpec.q4_0Repacked(row, x, 0, n)),
+                        Float.floatToIntBits(repacked));
                 differs |= repacked != DotProduct.dot(GgmlType.Q4_0, row, 0, x, 0, n);
             }
         }

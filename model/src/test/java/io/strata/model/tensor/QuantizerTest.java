@@ -124,6 +124,7 @@ class QuantizerTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Quantizer.quantize(GgmlType.IQ2_XXS, new float[256], 0, 256, dst, 0));
         assertTrue(e.getMessage().contains("IQ2_XXS"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> Quantizer.quantize(GgmlType.Q4_K, new float[255], 0, 255, dst, 0));
+        assertThrows(IllegalArgumentException.class,
+                () -> Quantizer.quantize(GgmlType.Q4_K, new float[255], 0, 255, dst, 0));
     }
 }
