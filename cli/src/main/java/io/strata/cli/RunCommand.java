@@ -80,7 +80,7 @@ final class RunCommand implements Callable<Integer> {
             if (ctx <= 1) {
                 throw new IllegalArgumentException("--ctx-size must be at least 2, got " + ctx);
             }
-            Generator gen = new Generator(m, ctx, Math.max(1, Math.min(batchSize, ctx)));
+            try (Generator gen = new Generator(m, ctx, Math.max(1, Math.min(batchSize, ctx)))) {
             SamplingParams params = samplingParams();
             if (prompt != null) {
                 int[] ids = m.tokenizer().encode(prompt, true, true);
@@ -89,6 +89,7 @@ final class RunCommand implements Callable<Integer> {
                 System.out.println();
             } else {
                 chat(m, gen, params);
+            }
             }
             System.out.flush();
         }

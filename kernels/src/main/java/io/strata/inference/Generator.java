@@ -7,7 +7,7 @@ import io.strata.inference.sampling.Sampler;
  * until the token budget, an end-of-generation token or the sink says stop. The KV cache persists across calls,
  * so a chat continues where it left off and a shared prompt prefix is not recomputed.
  */
-public final class Generator {
+public final class Generator implements AutoCloseable {
 
     /** Receives each generated token; returns false to stop. */
     @FunctionalInterface
@@ -106,4 +106,9 @@ public final class Generator {
 
     /** The logits after the last forward pass (valid until the next call). */
     public float[] lastLogits() { return logits; }
+
+    @Override
+    public void close() {
+        transformer.close();
+    }
 }

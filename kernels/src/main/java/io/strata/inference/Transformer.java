@@ -6,6 +6,7 @@ import io.strata.kernels.cpu.Dequantize;
 import io.strata.kernels.cpu.MatMul;
 import io.strata.kernels.cpu.Ops;
 import io.strata.kernels.cpu.Rope;
+import io.strata.kernels.cpu.ThreadTeam;
 import io.strata.model.arch.ModelConfig;
 
 /**
@@ -16,8 +17,10 @@ import io.strata.model.arch.ModelConfig;
  * <p>Not thread-safe: one instance owns its scratch buffers, sized for {@code maxBatchTokens} tokens and
  * {@code maxContext} positions, and allocates nothing per step.
  */
-public final class Transformer {
+public final class Transformer implements AutoCloseable {
     private final ModelConfig config;
+    private final ThreadTeam team;
+    private final MatMul matmul;
     private final ModelWeights weights;
     private final int maxBatchTokens;
     private final int maxContext;
@@ -37,7 +40,13 @@ public final class Transformer {
     private final Activations finalNorm;
 
     public Transformer(ModelConfig config, ModelWeights weights, int maxBatchTokens, int maxContext) {
+        this(config, weights, maxBatchTokens, maxContext, Integer.getInteger("strata.threads", Runtime.getRuntime().availableProcessors()));
+    }
+
+    public Transformer(ModelConfig config, ModelWeights weights, int maxBatchTokens, int maxContext, int threads) {
         this.config = config;
+        this.team = new ThreadTeam(threads);
+        this.matmul = new MatMul(team);
         this.weights = weights;
         this.maxBatchTokens = maxBatchTokens;
         this.maxContext = maxContext;
@@ -102,7 +111,7 @@ public final class Transformer {
         }
         finalNorm.changed();
         if (rows > 0) {
-            MatMul.apply(weights.output(), finalNorm, rows, logits, config.vocabSize());
+            matmul.apply(weights.output(), finalNorm, rows, logits, config.vocabSize());
         }
     }
 
@@ -121,9 +130,9 @@ public final class Transformer {
         }
         xb.changed();
         // q, k, v projections (+ biases)
-        MatMul.apply(w.wq(), xb, n, q, qDim);
-        MatMul.apply(w.wk(), xb, n, k, kvDim);
-        MatMul.apply(w.wv(), xb, n, v, kvDim);
+        matmul.apply(w.wq(), xb, n, q, qDim);
+        matmul.apply(w.wk(), xb, n, k, kvDim);
+        matmul.apply(w.wv(), xb, n, v, kvDim);
         for (int t = 0; t < n; t++) {
             addBias(q, t * qDim, w.bq());
             addBias(k, t * kvDim, w.bk());
@@ -168,7 +177,7 @@ public final class Transformer {
         }
         attnOut.changed();
         // x = x + Wo o (+ bias)
-        MatMul.apply(w.wo(), attnOut, n, proj, d);
+        matmul.apply(w.wo(), attnOut, n, proj, d);
         for (int t = 0; t < n; t++) {
             addBias(proj, t * d, w.bo());
             Ops.add(x, t * d, proj, t * d, d);
@@ -185,13 +194,13 @@ public final class Transformer {
         }
         xb.changed();
         float[] act = ffnAct.values();
-        MatMul.apply(w.gate(), xb, n, act, ff);
-        MatMul.apply(w.up(), xb, n, up, ff);
+        matmul.apply(w.gate(), xb, n, act, ff);
+        matmul.apply(w.up(), xb, n, up, ff);
         for (int t = 0; t < n; t++) {
             Ops.siluTimes(act, t * ff, up, t * ff, ff);
         }
         ffnAct.changed();
-        MatMul.apply(w.down(), ffnAct, n, proj, d);
+        matmul.apply(w.down(), ffnAct, n, proj, d);
         for (int t = 0; t < n; t++) {
             Ops.add(x, t * d, proj, t * d, d);
         }
@@ -226,6 +235,12 @@ public final class Transformer {
         if (bias != null) {
             Ops.add(y, off, bias, 0, bias.length);
         }
+    }
+
+    /** Stops the compute threads. */
+    @Override
+    public void close() {
+        team.close();
     }
 
     static int roundUp32(int n) {

@@ -38,7 +38,7 @@ record GoldenReference(String model, int[] promptIds, int[] generatedIds, List<i
     static GoldenReference greedy(String model, boolean kvF32) {
         Path f = file(model, kvF32 ? "greedy_once_upon_a_time_kvf32.txt" : "greedy_once_upon_a_time.txt");
         try {
-            String s = Files.readString(f, StandardCharsets.UTF_8);
+            String s = Files.readString(f, StandardCharsets.ISO_8859_1);
             int[] prompt = ids(first(s, "(?m)^prompt_ids \\(\\d+\\): (.*)$"));
             int[] gen = ids(first(s, "(?m)^generated_ids \\(\\d+\\): (.*)$"));
             List<int[]> topIds = new ArrayList<>();
@@ -56,7 +56,7 @@ record GoldenReference(String model, int[] promptIds, int[] generatedIds, List<i
                 topIds.add(ids);
                 topLogits.add(logits);
             }
-            String text = first(s, "(?m)^generated_text: \"(.*)\"$");
+            String text = s.contains("generated_text: ") ? s.substring(s.indexOf("generated_text: ")).lines().findFirst().orElse("") : "";
             return new GoldenReference(model, prompt, gen, topIds, topLogits, text);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -1,15 +1,23 @@
 package io.strata.kernels.cpu;
 
+import io.strata.model.tensor.GgmlType;
+import io.strata.model.tensor.QuantizedActivations;
+
 /**
  * A batch of activation rows ({@code rows} x {@code cols} floats, row-major) that matrix products read, together
  * with the rows converted to each weight type's dot-product format (Q8_0, Q8_1, Q8_K, F16, BF16), made at most
  * once per change of the floats, as ggml converts src1 once per mul_mat. Call {@link #changed()} after writing.
  */
 public final class Activations {
+    private static final GgmlType[] FORMATS = {GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q8_1, GgmlType.Q8_K};
+
     private final int maxRows;
     private final int cols;
     private final float[] values;
-    private int version;
+    private final QuantizedActivations[] converted = new QuantizedActivations[FORMATS.length];
+    private final int[] convertedRows = new int[FORMATS.length];
+    private final int[] convertedVersion = new int[FORMATS.length];
+    private int version = 1;
 
     public Activations(int maxRows, int cols) {
         this.maxRows = maxRows;
@@ -26,5 +34,32 @@ public final class Activations {
     /** Invalidates the converted copies. */
     public void changed() { version++; }
 
-    int version() { return version; }
+    /**
+     * The first {@code rows} rows in the format {@code weightType}'s dot product needs; row t starts at element
+     * t * cols. Rows are whole blocks, so converting the flat range equals converting each row.
+     */
+    public QuantizedActivations convertedFor(GgmlType weightType, int rows) {
+        GgmlType format = QuantizedActivations.vecDotType(weightType);
+        int slot = slot(format);
+        QuantizedActivations q = converted[slot];
+        if (q == null) {
+            q = new QuantizedActivations(format, values.length);
+            converted[slot] = q;
+        }
+        if (convertedVersion[slot] != version || convertedRows[slot] < rows) {
+            q.quantize(values, 0, rows * cols);
+            convertedVersion[slot] = version;
+            convertedRows[slot] = rows;
+        }
+        return q;
+    }
+
+    private static int slot(GgmlType format) {
+        for (int i = 0; i < FORMATS.length; i++) {
+            if (FORMATS[i] == format) {
+                return i;
+            }
+        }
+        throw new IllegalArgumentException(format + " is not an activation format");
+    }
 }

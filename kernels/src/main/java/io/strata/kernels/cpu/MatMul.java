@@ -1,32 +1,59 @@
 package io.strata.kernels.cpu;
 
 import io.strata.kernels.WeightMatrix;
+import io.strata.model.tensor.DotProduct;
+import io.strata.model.tensor.GgmlType;
+import io.strata.model.tensor.QuantizedActivations;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
-
-/** y = W x for a batch of activation rows: out[t * outStride + r] = dot(row r of W, row t of x). */
+/**
+ * y = W x for a batch of activation rows: out[t * outStride + r] = dot(row r of W, row t of x). The activations
+ * are converted once to the weight's dot format; weight rows are split across the thread team, and each row is
+ * read once for the whole batch. The per-call state lives in fields so the loop body is one preallocated object.
+ */
 public final class MatMul {
-    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private final ThreadTeam team;
+    private final ThreadTeam.RangeTask rowsTask = this::rows;
 
-    private MatMul() {}
+    private WeightMatrix w;
+    private QuantizedActivations x;
+    private int tokens;
+    private float[] out;
+    private int outStride;
+    private boolean repackedQ4_0;
 
-    public static void apply(WeightMatrix w, Activations x, int rows, float[] out, int outStride) {
-        switch (w.type()) {
-            case F32 -> f32(w, x, rows, out, outStride);
-            default -> throw new UnsupportedOperationException("matmul for " + w.type());
-        }
+    public MatMul(ThreadTeam team) {
+        this.team = team;
     }
 
-    private static void f32(WeightMatrix w, Activations x, int rows, float[] out, int outStride) {
-        int n = w.cols();
-        float[] row = new float[n];
-        MemorySegment data = w.data();
-        for (int r = 0; r < w.rows(); r++) {
-            MemorySegment.copy(data, F32, (long) r * n * 4, row, 0, n);
-            for (int t = 0; t < rows; t++) {
-                out[t * outStride + r] = Ops.dot(row, 0, x.values(), t * n, n);
+    public void apply(WeightMatrix weights, Activations input, int tokenCount, float[] output, int stride) {
+        if (input.cols() != weights.cols()) {
+            throw new IllegalArgumentException(weights.name() + ": input has " + input.cols() + " columns, the weight " + weights.cols());
+        }
+        this.w = weights;
+        this.x = input.convertedFor(weights.type(), tokenCount);
+        this.tokens = tokenCount;
+        this.out = output;
+        this.outStride = stride;
+        this.repackedQ4_0 = DotProduct.usesRepackedQ4_0(weights.type(), weights.rows());
+        // 16 rows per range: 64 bytes of floats per output row, so no two threads write one cache line
+        team.parallelFor(weights.rows(), 16, rowsTask);
+        this.w = null;
+        this.x = null;
+        this.out = null;
+    }
+
+    private void rows(int from, int to, int worker) {
+        WeightMatrix m = w;
+        QuantizedActivations in = x;
+        GgmlType type = m.type();
+        int n = m.cols();
+        long rowBytes = m.rowBytes();
+        for (int r = from; r < to; r++) {
+            long off = r * rowBytes;
+            for (int t = 0; t < tokens; t++) {
+                out[t * outStride + r] = repackedQ4_0
+                        ? DotProduct.dotQ4_0Repacked(m.data(), off, in, t * n, n)
+                        : DotProduct.dot(type, m.data(), off, in, t * n, n);
             }
         }
     }
