@@ -36,7 +36,10 @@ public final class Transformer implements AutoCloseable {
     private final float[] v;
     private final float[] proj;       // output of Wo / Wdown before the residual add
     private final float[] up;
-    private final float[] scores;     // attention scores of one head, padded to 32
+    private final float[][] scores;   // per compute thread: attention scores of one head, padded to 32
+    private final ThreadTeam.RangeTask attendTask = this::attendRange;
+    private int attendLayer;          // the layer and batch attendRange works on (fields: the task is preallocated)
+    private Batch attendBatch;
     private final Activations finalNorm;
 
     public Transformer(ModelConfig config, ModelWeights weights, int maxBatchTokens, int maxContext) {
@@ -62,7 +65,7 @@ public final class Transformer implements AutoCloseable {
         this.v = new float[maxBatchTokens * config.kvValueDim()];
         this.proj = new float[maxBatchTokens * d];
         this.up = new float[maxBatchTokens * config.feedForwardLength()];
-        this.scores = new float[roundUp32(maxContext)];
+        this.scores = new float[team.size()][roundUp32(maxContext)];
         this.finalNorm = new Activations(maxBatchTokens, d);
     }
 
@@ -153,34 +156,47 @@ public final class Transformer implements AutoCloseable {
             System.arraycopy(k, t * kvDim, c.keys(l), pos * kvDim, kvDim);
             System.arraycopy(v, t * kvDim, c.values(l), pos * kvDim, kvDim);
         }
-        // softmax(q k^T / sqrt(hd)) v, per token and head; GQA maps head hh to kv head hh / groupSize
-        float scale = 1f / (float) Math.sqrt(hd);
-        float[] o = attnOut.values();
-        for (int t = 0; t < n; t++) {
-            KvCache c = batch.caches[t];
-            float[] keys = c.keys(l);
-            float[] values = c.values(l);
-            int len = batch.positions[t] + 1;
-            int padded = roundUp32(len);
-            for (int hh = 0; hh < config.headCount(); hh++) {
-                int kvOff = (hh / config.groupSize()) * hd;
-                int qOff = t * qDim + hh * hd;
-                for (int j = 0; j < len; j++) {
-                    scores[j] = Ops.dot(keys, j * kvDim + kvOff, q, qOff, hd);
-                }
-                Ops.softmax(scores, 0, padded, len, scale);
-                int oOff = t * qDim + hh * hd;
-                for (int i = 0; i < hd; i++) {
-                    o[oOff + i] = weightedSum(values, kvOff + i, kvDim, scores, padded, len);
-                }
-            }
-        }
+        // softmax(q k^T / sqrt(hd)) v for every (token, head) pair, spread over the thread team
+        attendLayer = l;
+        attendBatch = batch;
+        team.parallelFor(n * config.headCount(), 1, attendTask);
+        attendBatch = null;
         attnOut.changed();
         // x = x + Wo o (+ bias)
         matmul.apply(w.wo(), attnOut, n, proj, d);
         for (int t = 0; t < n; t++) {
             addBias(proj, t * d, w.bo());
             Ops.add(x, t * d, proj, t * d, d);
+        }
+    }
+
+    /** Attention for the (token, head) pairs [from, to); GQA maps head hh to KV head hh / groupSize. */
+    private void attendRange(int from, int to, int worker) {
+        int l = attendLayer;
+        Batch batch = attendBatch;
+        int qDim = config.queryDim();
+        int kvDim = config.kvDim();
+        int hd = config.headDim();
+        float scale = 1f / (float) Math.sqrt(hd);
+        float[] o = attnOut.values();
+        float[] s = scores[worker];
+        for (int pair = from; pair < to; pair++) {
+            int t = pair / config.headCount();
+            int hh = pair % config.headCount();
+            KvCache c = batch.caches[t];
+            float[] keys = c.keys(l);
+            float[] values = c.values(l);
+            int len = batch.positions[t] + 1;
+            int padded = roundUp32(len);
+            int kvOff = (hh / config.groupSize()) * hd;
+            int qOff = t * qDim + hh * hd;
+            for (int j = 0; j < len; j++) {
+                s[j] = Ops.dot(keys, j * kvDim + kvOff, q, qOff, hd);
+            }
+            Ops.softmax(s, 0, padded, len, scale);
+            for (int i = 0; i < hd; i++) {
+                o[qOff + i] = weightedSum(values, kvOff + i, kvDim, s, padded, len);
+            }
         }
     }
 
