@@ -39,7 +39,11 @@ public final class Activations {
      * t * cols. Rows are whole blocks, so converting the flat range equals converting each row.
      */
     public QuantizedActivations convertedFor(GgmlType weightType, int rows) {
-        GgmlType format = QuantizedActivations.vecDotType(weightType);
+        return convertedTo(QuantizedActivations.vecDotType(weightType), rows);
+    }
+
+    /** The first {@code rows} rows converted to the activation format {@code format}. */
+    public QuantizedActivations convertedTo(GgmlType format, int rows) {
         int slot = slot(format);
         QuantizedActivations q = converted[slot];
         if (q == null) {

@@ -20,6 +20,7 @@ public final class MatMul {
     private float[] out;
     private int outStride;
     private boolean repackedQ4_0;
+    private boolean batched;
 
     public MatMul(ThreadTeam team) {
         this.team = team;
@@ -30,7 +31,10 @@ public final class MatMul {
             throw new IllegalArgumentException(weights.name() + ": input has " + input.cols() + " columns, the weight " + weights.cols());
         }
         this.w = weights;
-        this.x = input.convertedFor(weights.type(), tokenCount);
+        // llama.cpp multiplies a batch of two or more tokens through other kernels (tinyBLAS) than a single token
+        this.batched = tokenCount > 1;
+        this.x = input.convertedTo(batched ? DotProduct.batchedVecDotType(weights.type(), weights.cols())
+                : QuantizedActivations.vecDotType(weights.type()), tokenCount);
         this.tokens = tokenCount;
         this.out = output;
         this.outStride = stride;
@@ -51,8 +55,8 @@ public final class MatMul {
         for (int r = from; r < to; r++) {
             long off = r * rowBytes;
             for (int t = 0; t < tokens; t++) {
-                out[t * outStride + r] = repackedQ4_0
-                        ? DotProduct.dotQ4_0Repacked(m.data(), off, in, t * n, n)
+                out[t * outStride + r] = repackedQ4_0 ? DotProduct.dotQ4_0Repacked(m.data(), off, in, t * n, n)
+                        : batched ? DotProduct.batchedDot(type, m.data(), off, in, t * n, n)
                         : DotProduct.dot(type, m.data(), off, in, t * n, n);
             }
         }

@@ -71,6 +71,36 @@ public final class DotProduct {
     }
 
     /**
+     * The activation format llama.cpp multiplies {@code weightType} rows with inside a batch of two or more tokens
+     * (prompt processing). It is the single-token format: the reference logits match only when F16 activations
+     * are rounded to F16 in batches too, so tinyBLAS evidently receives them converted.
+     */
+    public static GgmlType batchedVecDotType(GgmlType weightType, int n) {
+        return QuantizedActivations.vecDotType(weightType);
+    }
+
+    /**
+     * A weight row times one token's activations the way llama.cpp computes it inside a batch of two or more
+     * tokens (formats.md 3.4, "Batches"): tinyBLAS's single accumulator for F32, F16 and IQ4_NL; for every other
+     * type the batch path gives the same bits as {@link #dot}. {@code x} is in {@link #batchedVecDotType}.
+     */
+    public static float batchedDot(GgmlType weightType, MemorySegment w, long rowByteOffset, QuantizedActivations x,
+                                   int xOffset, int n) {
+        if (x.type() != batchedVecDotType(weightType, n)) {
+            throw new IllegalArgumentException(weightType + " rows in a batch need " + batchedVecDotType(weightType, n)
+                    + " activations, got " + x.type());
+        }
+        Objects.checkFromIndexSize(xOffset, n, x.length());
+        Objects.checkFromIndexSize(rowByteOffset, weightType.byteSize(n), w.byteSize());
+        return switch (weightType) {
+            case F32 -> n % 8 == 0 ? BatchedDots.f32(w, rowByteOffset, x.values(), xOffset, n) : dot(weightType, w, rowByteOffset, x, xOffset, n);
+            case F16 -> n % 8 == 0 ? BatchedDots.f16(w, rowByteOffset, x.values(), xOffset, n) : dot(weightType, w, rowByteOffset, x, xOffset, n);
+            case IQ4_NL -> BatchedDots.iq4_nl(w, rowByteOffset, x, xOffset, n);
+            default -> dot(weightType, w, rowByteOffset, x, xOffset, n);
+        };
+    }
+
+    /**
      * ggml_vec_dot_f32 on two float arrays, in its AVX2 order (formats.md 3.5). Attention's Q·K and P·V with an
      * F32 KV cache use it.
      */
