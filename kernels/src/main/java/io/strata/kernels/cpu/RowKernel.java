@@ -90,22 +90,14 @@ abstract class RowKernel {
                     VectorLegacyDots.q4_0x2(w, row, x, token, out, o, stride);
                 }
             };
-            case Q4_K -> new Tiled(2) {
+            case Q4_K -> new Untiled() {
                 float dot(MemorySegment w, long row, DotOperand x, int token) {
                     return VectorKQuantDots.q4_K(w, row, x, token);
                 }
-
-                void dotTile(MemorySegment w, long row, DotOperand x, int token, float[] out, int o, int stride) {
-                    VectorKQuantDots.q4_Kx2(w, row, x, token, out, o, stride);
-                }
             };
-            case Q6_K -> new Tiled(2) {
+            case Q6_K -> new Untiled() {
                 float dot(MemorySegment w, long row, DotOperand x, int token) {
                     return VectorKQuantDots.q6_K(w, row, x, token);
-                }
-
-                void dotTile(MemorySegment w, long row, DotOperand x, int token, float[] out, int o, int stride) {
-                    VectorKQuantDots.q6_Kx2(w, row, x, token, out, o, stride);
                 }
             };
             case F32 -> new Untiled() {

@@ -72,12 +72,16 @@ final class VectorFloatDots {
         FloatVector acc1 = acc0;
         FloatVector acc2 = acc0;
         FloatVector acc3 = acc0;
-        for (int i = 0; i < np; i += 32) {
-            long at = row + 2L * i;
-            acc0 = halves(w, at).fma(FloatVector.fromArray(FLOATS, v, xo + i), acc0);
-            acc1 = halves(w, at + 16).fma(FloatVector.fromArray(FLOATS, v, xo + i + 8), acc1);
-            acc2 = halves(w, at + 32).fma(FloatVector.fromArray(FLOATS, v, xo + i + 16), acc2);
-            acc3 = halves(w, at + 48).fma(FloatVector.fromArray(FLOATS, v, xo + i + 24), acc3);
+        // one widening per 8 elements, and the accumulators rotate: elements i .. i + 7 always meet acc0, which
+        // after np/8 steps (a multiple of 4) is the first accumulator again
+        for (int i = 0; i < np; i += 8) {
+            IntVector h = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, w, row + 2L * i, LE)
+                    .convertShape(VectorOperators.S2I, INTS, 0);
+            FloatVector next = widenHalves(h).fma(FloatVector.fromArray(FLOATS, v, xo + i), acc0);
+            acc0 = acc1;
+            acc1 = acc2;
+            acc2 = acc3;
+            acc3 = next;
         }
         double sum = reduce(acc0.add(acc2).add(acc1.add(acc3)));
         for (int i = np; i < n; i++) {
@@ -94,20 +98,17 @@ final class VectorFloatDots {
     }
 
     /**
-     * Eight F16 values at {@code at} widened exactly to f32, without a half-precision instruction in the Vector
-     * API: the exponent is rebased by an integer add and a multiply by 2^-112 (exact, and it keeps Inf and NaN),
-     * subnormals come from 0.5 + m·2^-24 − 0.5 (exact), and the sign is put back last.
+     * Eight F16 values (zero- or sign-extended to ints) widened exactly to f32, without a half-precision instruction
+     * in the Vector API: the exponent is rebased by an integer add and a multiply by 2^-112 (exact, and it keeps Inf
+     * and NaN), subnormals come from 0.5 + m·2^-24 − 0.5 (exact), and the sign is put back last.
      */
-    static FloatVector halves(MemorySegment w, long at) {
-        IntVector h = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, w, at, LE)
-                .convertShape(VectorOperators.S2I, INTS, 0);
+    static FloatVector widenHalves(IntVector h) {
         IntVector word = h.lanewise(LSHL, 16);
-        IntVector sign = word.and(0x80000000);
         IntVector twice = word.lanewise(LSHL, 1);
         FloatVector normal = twice.lanewise(LSHR, 4).add(0x70000000).reinterpretAsFloats().mul(0x1.0p-112f);
         FloatVector subnormal = twice.lanewise(LSHR, 17).or(0x3F000000).reinterpretAsFloats().sub(0.5f);
         VectorMask<Integer> tiny = h.and(0x7C00).compare(VectorOperators.EQ, 0);
         IntVector magnitude = normal.reinterpretAsInts().blend(subnormal.reinterpretAsInts(), tiny);
-        return magnitude.or(sign).reinterpretAsFloats();
+        return magnitude.or(word.and(0x80000000)).reinterpretAsFloats();
     }
 }

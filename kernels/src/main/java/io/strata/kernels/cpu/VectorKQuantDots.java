@@ -30,8 +30,9 @@ import static java.lang.Math.fma;
  * {@code hsum8}. The min terms of Q4_K use the activations' 16-element sums and stay scalar, as in the reference:
  * they are a few operations per 256 elements.
  *
- * <p>Single-token forms and two-token tiles ({@code …x2}), which decode each super-block once for both tokens and
- * keep separate accumulators, so a token's result does not depend on its tile.
+ * <p>Single-token forms only: a two-token tile that shares the unpacking of a super-block needs more IR than C2
+ * inlines into one compilation (NodeCountInliningCutoff), after which its vectors become heap objects. A batch
+ * still reads each row from memory once, since {@link MatMul} runs all its tokens on a row while it is in cache.
  */
 final class VectorKQuantDots {
     private static final int QK_K = 256;
@@ -58,8 +59,35 @@ final class VectorKQuantDots {
         int b0 = token * blocks;
         short[] y = x.evenOdd;
         float[] dy = x.scales;
-        short[] bsums = x.groupSums;
         FloatVector acc = FloatVector.zero(FLOATS);
+        for (int b = 0; b < blocks; b++) {
+            long at = row + (long) Q4_K_BYTES * b;
+            int p = b0 + b;
+            long scales = q4kScales(w.get(LONG_LE, at + 4), w.get(INT_LE, at + 12));
+            // the 8 lanes of the super-block: Σ_j sc_{2j}·lanes(low nibbles of chunk j) + sc_{2j+1}·lanes(high)
+            IntVector sum = IntVector.zero(INTS);
+            for (int j = 0; j < 4; j++) {
+                ShortVector q = q4kChunk(w, at, j);
+                int pj = QK_K * p + 64 * j;
+                sum = sum.add(smallLanes(lowNibbleEven(q), lowNibbleOdd(q), y, pj).mul(byteOf(scales, 2 * j)))
+                        .add(smallLanes(highNibbleEven(q), highNibbleOdd(q), y, pj + GROUP)
+                                .mul(byteOf(scales, 2 * j + 1)));
+            }
+            acc = fmaLanes(dy[p] * f16(w, at), sum, acc);
+        }
+        return hsum8(acc) + q4kMinTerm(w, row, x, token);
+    }
+
+    /**
+     * The min part of a Q4_K row, ((am0 + am2) + (am1 + am3)): four float accumulators of their own, so it runs as
+     * a separate scalar pass over the super-block headers (it keeps the vector loop small enough for C2 to compile
+     * whole, its vectors in registers).
+     */
+    private static float q4kMinTerm(MemorySegment w, long row, DotOperand x, int token) {
+        int blocks = x.cols / QK_K;
+        int b0 = token * blocks;
+        float[] dy = x.scales;
+        short[] bsums = x.groupSums;
         float m0 = 0;
         float m1 = 0;
         float m2 = 0;
@@ -67,88 +95,15 @@ final class VectorKQuantDots {
         for (int b = 0; b < blocks; b++) {
             long at = row + (long) Q4_K_BYTES * b;
             int p = b0 + b;
-            float yd = dy[p];
-            float dmin = -yd * f16(w, at + 2);
-            long sc0 = w.get(LONG_LE, at + 4);
-            int sc1 = w.get(INT_LE, at + 12);
+            float dmin = -dy[p] * f16(w, at + 2);
+            long mins = q4kMins(w.get(LONG_LE, at + 4), w.get(INT_LE, at + 12));
             int g = 16 * p;
-            m0 = fma(dmin, minPair(sc0, sc1, bsums, g, 0), m0);
-            m1 = fma(dmin, minPair(sc0, sc1, bsums, g, 1), m1);
-            m2 = fma(dmin, minPair(sc0, sc1, bsums, g, 2), m2);
-            m3 = fma(dmin, minPair(sc0, sc1, bsums, g, 3), m3);
-            acc = fmaLanes(yd * f16(w, at), q4kLanes(w, at, sc0, sc1, y, QK_K * p), acc);
+            m0 = fma(dmin, minPair(mins, bsums, g, 0), m0);
+            m1 = fma(dmin, minPair(mins, bsums, g, 1), m1);
+            m2 = fma(dmin, minPair(mins, bsums, g, 2), m2);
+            m3 = fma(dmin, minPair(mins, bsums, g, 3), m3);
         }
-        return hsum8(acc) + ((m0 + m2) + (m1 + m3));
-    }
-
-    static void q4_Kx2(MemorySegment w, long row, DotOperand x, int token, float[] out, int o, int stride) {
-        int blocks = x.cols / QK_K;
-        int b0 = token * blocks;
-        short[] y = x.evenOdd;
-        float[] dy = x.scales;
-        short[] bsums = x.groupSums;
-        FloatVector accA = FloatVector.zero(FLOATS);
-        FloatVector accB = accA;
-        float a0 = 0;
-        float a1 = 0;
-        float a2 = 0;
-        float a3 = 0;
-        float c0 = 0;
-        float c1 = 0;
-        float c2 = 0;
-        float c3 = 0;
-        for (int b = 0; b < blocks; b++) {
-            long at = row + (long) Q4_K_BYTES * b;
-            float dx = f16(w, at);
-            float dminx = f16(w, at + 2);
-            long sc0 = w.get(LONG_LE, at + 4);
-            int sc1 = w.get(INT_LE, at + 12);
-            int pa = b0 + b;
-            int pb = pa + blocks;
-            float dminA = -dy[pa] * dminx;
-            float dminB = -dy[pb] * dminx;
-            a0 = fma(dminA, minPair(sc0, sc1, bsums, 16 * pa, 0), a0);
-            a1 = fma(dminA, minPair(sc0, sc1, bsums, 16 * pa, 1), a1);
-            a2 = fma(dminA, minPair(sc0, sc1, bsums, 16 * pa, 2), a2);
-            a3 = fma(dminA, minPair(sc0, sc1, bsums, 16 * pa, 3), a3);
-            c0 = fma(dminB, minPair(sc0, sc1, bsums, 16 * pb, 0), c0);
-            c1 = fma(dminB, minPair(sc0, sc1, bsums, 16 * pb, 1), c1);
-            c2 = fma(dminB, minPair(sc0, sc1, bsums, 16 * pb, 2), c2);
-            c3 = fma(dminB, minPair(sc0, sc1, bsums, 16 * pb, 3), c3);
-            IntVector sumA = IntVector.zero(INTS);
-            IntVector sumB = sumA;
-            for (int j = 0; j < 4; j++) {
-                ShortVector q = q4kChunk(w, at, j);
-                int scLow = q4kScale(sc0, sc1, 2 * j);
-                int scHigh = q4kScale(sc0, sc1, 2 * j + 1);
-                ShortVector evenLow = lowNibbleEven(q);
-                ShortVector oddLow = lowNibbleOdd(q);
-                ShortVector evenHigh = highNibbleEven(q);
-                ShortVector oddHigh = highNibbleOdd(q);
-                int ya = QK_K * pa + 64 * j;
-                int yb = QK_K * pb + 64 * j;
-                sumA = sumA.add(smallLanes(evenLow, oddLow, y, ya).mul(scLow))
-                        .add(smallLanes(evenHigh, oddHigh, y, ya + GROUP).mul(scHigh));
-                sumB = sumB.add(smallLanes(evenLow, oddLow, y, yb).mul(scLow))
-                        .add(smallLanes(evenHigh, oddHigh, y, yb + GROUP).mul(scHigh));
-            }
-            accA = fmaLanes(dy[pa] * dx, sumA, accA);
-            accB = fmaLanes(dy[pb] * dx, sumB, accB);
-        }
-        out[o] = hsum8(accA) + ((a0 + a2) + (a1 + a3));
-        out[o + stride] = hsum8(accB) + ((c0 + c2) + (c1 + c3));
-    }
-
-    /** The 8 lanes of one Q4_K super-block: Σ_j sc_{2j}·lanes(low nibbles of chunk j) + sc_{2j+1}·lanes(high). */
-    private static IntVector q4kLanes(MemorySegment w, long at, long sc0, int sc1, short[] y, int p) {
-        IntVector sum = IntVector.zero(INTS);
-        for (int j = 0; j < 4; j++) {
-            ShortVector q = q4kChunk(w, at, j);
-            int pj = p + 64 * j;
-            sum = sum.add(smallLanes(lowNibbleEven(q), lowNibbleOdd(q), y, pj).mul(q4kScale(sc0, sc1, 2 * j)))
-                    .add(smallLanes(highNibbleEven(q), highNibbleOdd(q), y, pj + GROUP).mul(q4kScale(sc0, sc1, 2 * j + 1)));
-        }
-        return sum;
+        return (m0 + m2) + (m1 + m3);
     }
 
     /** The 32 quant bytes of chunk j as 16 shorts: short i = bytes 2i (low 8 bits) and 2i + 1 (high 8 bits). */
@@ -172,32 +127,36 @@ final class VectorKQuantDots {
         return q.lanewise(LSHR, 12);
     }
 
-    /** Byte i (0..11) of the 12 scale bytes read as a long (bytes 0-7) and an int (bytes 8-11). */
-    private static int scaleByte(long bytes0to7, int bytes8to11, int i) {
-        return i < 8 ? (int) (bytes0to7 >>> (8 * i)) & 0xFF : (bytes8to11 >>> (8 * (i - 8))) & 0xFF;
+    /**
+     * The eight 6-bit sub-block scales of a Q4_K/Q5_K super-block, byte b = sc_b, from its 12 scale bytes S read as
+     * a long (S0-7) and an int (S8-11): formats.md 2.2's table (get_scale_min_k4), four at a time. sc_0..3 are
+     * the low 6 bits of S0-3; sc_4..7 the low nibbles of S8-11 with the top 2 bits of S0-3 above them.
+     */
+    private static long q4kScales(long s0to7, int s8to11) {
+        int s0to3 = (int) s0to7;
+        int low = s0to3 & 0x3F3F3F3F;
+        int high = (s8to11 & 0x0F0F0F0F) | (((s0to3 >>> 6) & 0x03030303) << 4);
+        return (low & 0xFFFFFFFFL) | ((long) high << 32);
     }
 
-    /** The 6-bit scale of sub-block b (formats.md 2.2, get_scale_min_k4). */
-    private static int q4kScale(long s0, int s1, int b) {
-        if (b < 4) {
-            return scaleByte(s0, s1, b) & 63;
-        }
-        return (scaleByte(s0, s1, b + 4) & 0xF) | ((scaleByte(s0, s1, b - 4) >>> 6) << 4);
+    /** The eight 6-bit mins: m_0..3 the low 6 bits of S4-7; m_4..7 the high nibbles of S8-11, top 2 bits of S4-7. */
+    private static long q4kMins(long s0to7, int s8to11) {
+        int s4to7 = (int) (s0to7 >>> 32);
+        int low = s4to7 & 0x3F3F3F3F;
+        int high = ((s8to11 >>> 4) & 0x0F0F0F0F) | (((s4to7 >>> 6) & 0x03030303) << 4);
+        return (low & 0xFFFFFFFFL) | ((long) high << 32);
     }
 
-    /** The 6-bit min of sub-block b (formats.md 2.2). */
-    private static int q4kMin(long s0, int s1, int b) {
-        if (b < 4) {
-            return scaleByte(s0, s1, b + 4) & 63;
-        }
-        return (scaleByte(s0, s1, b + 4) >>> 4) | ((scaleByte(s0, s1, b) >>> 6) << 4);
+    /** Byte b of eight packed bytes. */
+    private static int byteOf(long bytes, int b) {
+        return (int) (bytes >>> (8 * b)) & 0xFF;
     }
 
     /** m_{2i}·s_{2i} + m_{2i+1}·s_{2i+1}, s_b = bsums[2b] + bsums[2b + 1]: one lane of the AVX2 min madd. */
-    private static int minPair(long sc0, int sc1, short[] bsums, int g, int i) {
+    private static int minPair(long mins, short[] bsums, int g, int i) {
         int b = 2 * i;
-        return q4kMin(sc0, sc1, b) * (bsums[g + 2 * b] + bsums[g + 2 * b + 1])
-                + q4kMin(sc0, sc1, b + 1) * (bsums[g + 2 * b + 2] + bsums[g + 2 * b + 3]);
+        return byteOf(mins, b) * (bsums[g + 2 * b] + bsums[g + 2 * b + 1])
+                + byteOf(mins, b + 1) * (bsums[g + 2 * b + 2] + bsums[g + 2 * b + 3]);
     }
 
     // ---- Q6_K (ql 0:128, qh 128:64, scales 192:16 int8, d 208:2) ----------------------------------------------
@@ -217,60 +176,20 @@ final class VectorKQuantDots {
         for (int b = 0; b < blocks; b++) {
             long at = row + (long) Q6_K_BYTES * b;
             int p = b0 + b;
-            acc = fmaLanes(dy[p] * f16(w, at + 208), q6kLanes(w, at, y, QK_K * p), acc);
-        }
-        return hsum8(acc);
-    }
-
-    static void q6_Kx2(MemorySegment w, long row, DotOperand x, int token, float[] out, int o, int stride) {
-        int blocks = x.cols / QK_K;
-        int b0 = token * blocks;
-        short[] y = x.evenOdd;
-        float[] dy = x.scales;
-        FloatVector accA = FloatVector.zero(FLOATS);
-        FloatVector accB = accA;
-        for (int b = 0; b < blocks; b++) {
-            long at = row + (long) Q6_K_BYTES * b;
-            int pa = b0 + b;
-            int pb = pa + blocks;
             long sc0 = w.get(LONG_LE, at + 192);
             long sc1 = w.get(LONG_LE, at + 200);
-            IntVector sumA = IntVector.zero(INTS);
-            IntVector sumB = sumA;
+            IntVector sum = IntVector.zero(INTS);
             for (int h = 0; h < 2; h++) {
                 IntVector qh = ByteVector.fromMemorySegment(BYTES, w, at + 128 + 32L * h, LE).reinterpretAsInts();
                 for (int g = 0; g < 4; g++) {
                     IntVector q = q6kQuants(w, at, h, g, qh);
-                    ShortVector even = q6kEven(q);
-                    ShortVector odd = q6kOdd(q);
-                    IntVector scale = q6kScales(sc0, sc1, 8 * h + 2 * g);
-                    int off = 128 * h + 32 * g;
-                    sumA = sumA.add(smallLanes(even, odd, y, QK_K * pa + off).mul(scale));
-                    sumB = sumB.add(smallLanes(even, odd, y, QK_K * pb + off).mul(scale));
+                    IntVector lanes = smallLanes(q6kEven(q), q6kOdd(q), y, QK_K * p + 128 * h + 32 * g);
+                    sum = sum.add(lanes.mul(q6kScales(sc0, sc1, 8 * h + 2 * g)));
                 }
             }
-            float dx = f16(w, at + 208);
-            accA = fmaLanes(dy[pa] * dx, sumA, accA);
-            accB = fmaLanes(dy[pb] * dx, sumB, accB);
+            acc = fmaLanes(dy[p] * f16(w, at + 208), sum, acc);
         }
-        out[o] = hsum8(accA);
-        out[o + stride] = hsum8(accB);
-    }
-
-    /** The 8 lanes of one Q6_K super-block. */
-    private static IntVector q6kLanes(MemorySegment w, long at, short[] y, int p) {
-        long sc0 = w.get(LONG_LE, at + 192);
-        long sc1 = w.get(LONG_LE, at + 200);
-        IntVector sum = IntVector.zero(INTS);
-        for (int h = 0; h < 2; h++) {
-            IntVector qh = ByteVector.fromMemorySegment(BYTES, w, at + 128 + 32L * h, LE).reinterpretAsInts();
-            for (int g = 0; g < 4; g++) {
-                IntVector q = q6kQuants(w, at, h, g, qh);
-                IntVector lanes = smallLanes(q6kEven(q), q6kOdd(q), y, p + 128 * h + 32 * g);
-                sum = sum.add(lanes.mul(q6kScales(sc0, sc1, 8 * h + 2 * g)));
-            }
-        }
-        return sum;
+        return hsum8(acc);
     }
 
     /** Group g of half h as 32 unsigned bytes low4 | high2 << 4 (0..63) in element order, read as 8 ints. */
