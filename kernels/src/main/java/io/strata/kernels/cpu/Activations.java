@@ -17,6 +17,9 @@ public final class Activations {
     private final QuantizedActivations[] converted = new QuantizedActivations[FORMATS.length];
     private final int[] convertedRows = new int[FORMATS.length];
     private final int[] convertedVersion = new int[FORMATS.length];
+    private final DotOperand[] operands = new DotOperand[FORMATS.length];
+    private final int[] operandRows = new int[FORMATS.length];
+    private final int[] operandVersion = new int[FORMATS.length];
     private int version = 1;
 
     public Activations(int maxRows, int cols) {
@@ -56,6 +59,26 @@ public final class Activations {
             convertedRows[slot] = rows;
         }
         return q;
+    }
+
+    /**
+     * The first {@code rows} rows as the row kernels of {@link MatMul} read them: {@link #convertedFor} plus, for the
+     * int8 formats, the quants split for the vector kernels, refreshed at most once per change like the conversion.
+     */
+    public DotOperand operandFor(GgmlType weightType, int rows) {
+        QuantizedActivations q = convertedFor(weightType, rows);
+        int slot = slot(q.type());
+        DotOperand o = operands[slot];
+        if (o == null) {
+            o = new DotOperand(q, cols);
+            operands[slot] = o;
+        }
+        if (operandVersion[slot] != version || operandRows[slot] < rows) {
+            o.split(rows);
+            operandVersion[slot] = version;
+            operandRows[slot] = rows;
+        }
+        return o;
     }
 
     private static int slot(GgmlType format) {

@@ -2,62 +2,92 @@ package io.strata.kernels.cpu;
 
 import io.strata.kernels.WeightMatrix;
 import io.strata.model.tensor.DotProduct;
-import io.strata.model.tensor.GgmlType;
-import io.strata.model.tensor.QuantizedActivations;
+
+import java.lang.foreign.MemorySegment;
 
 /**
  * y = W x for a batch of activation rows: out[t * outStride + r] = dot(row r of W, row t of x). The activations
  * are converted once to the weight's dot format; weight rows are split across the thread team, and each row is
- * read once for the whole batch. The per-call state lives in fields so the loop body is one preallocated object.
+ * read once for the whole batch: its tokens go through the kernel's tile form ({@link RowKernel}) while the row is
+ * in cache, the last odd one through the single-token form. Every (row, token) result is bit-identical to the
+ * scalar {@code DotProduct}, whatever the batch size, tile or thread count.
+ *
+ * <p>The per-call state lives in fields so the loop body is one preallocated object: a call allocates nothing.
+ * Vector API kernels run unless turned off, by the constructor or the system property {@code strata.vector=false}
+ * (then everything runs the scalar reference).
  */
 public final class MatMul {
+    /** Rows per range unit: 16 floats = 64 bytes of each output row, so threads share at most a boundary line. */
+    private static final int ROW_GRAIN = 16;
+
     private final ThreadTeam team;
+    private final boolean vector;
     private final ThreadTeam.RangeTask rowsTask = this::rows;
 
     private WeightMatrix w;
-    private QuantizedActivations x;
+    private DotOperand x;
+    private RowKernel kernel;
     private int tokens;
     private float[] out;
     private int outStride;
-    private boolean repackedQ4_0;
-    private boolean batched;
 
     public MatMul(ThreadTeam team) {
+        this(team, !"false".equalsIgnoreCase(System.getProperty("strata.vector")));
+    }
+
+    public MatMul(ThreadTeam team, boolean vectorKernels) {
         this.team = team;
+        this.vector = vectorKernels;
     }
 
     public void apply(WeightMatrix weights, Activations input, int tokenCount, float[] output, int stride) {
         if (input.cols() != weights.cols()) {
             throw new IllegalArgumentException(weights.name() + ": input has " + input.cols() + " columns, the weight " + weights.cols());
         }
+        long end = (long) weights.rows() * weights.rowBytes();
+        if (end > weights.data().byteSize()) {
+            throw new IllegalArgumentException(weights.name() + ": " + weights.rows() + " rows of " + weights.rowBytes()
+                    + " bytes exceed the data (" + weights.data().byteSize() + " bytes)");
+        }
+        if (tokenCount < 0 || tokenCount > input.maxRows()
+                || (tokenCount > 0 && (long) (tokenCount - 1) * stride + weights.rows() > output.length)) {
+            throw new IllegalArgumentException(weights.name() + ": " + tokenCount + " tokens with stride " + stride
+                    + " do not fit the input (" + input.maxRows() + " rows) or the output (" + output.length + ")");
+        }
         this.w = weights;
-        // llama.cpp multiplies a batch of two or more tokens through other kernels (tinyBLAS) than a single token
-        this.batched = tokenCount > 1;
-        this.x = input.convertedTo(batched ? DotProduct.batchedVecDotType(weights.type(), weights.cols())
-                : QuantizedActivations.vecDotType(weights.type()), tokenCount);
+        this.x = input.operandFor(weights.type(), tokenCount);
+        // llama.cpp multiplies a batch of two or more tokens through tinyBLAS, whose order differs for a few types
+        this.kernel = tokenCount > 1 && DotProduct.batchedOrderDiffers(weights.type(), weights.cols())
+                ? RowKernel.batched(weights.type())
+                : RowKernel.forWeights(weights.type(), weights.rows(), vector);
         this.tokens = tokenCount;
         this.out = output;
         this.outStride = stride;
-        this.repackedQ4_0 = DotProduct.usesRepackedQ4_0(weights.type(), weights.rows());
-        // 16 rows per range: 64 bytes of floats per output row, so no two threads write one cache line
-        team.parallelFor(weights.rows(), 16, rowsTask);
+        team.parallelFor(weights.rows(), ROW_GRAIN, rowsTask);
         this.w = null;
         this.x = null;
         this.out = null;
     }
 
     private void rows(int from, int to, int worker) {
-        WeightMatrix m = w;
-        QuantizedActivations in = x;
-        GgmlType type = m.type();
-        int n = m.cols();
-        long rowBytes = m.rowBytes();
+        RowKernel k = kernel;
+        DotOperand in = x;
+        MemorySegment data = w.data();
+        long rowBytes = w.rowBytes();
+        int tile = k.tile();
+        int n = tokens;
+        float[] y = out;
+        int stride = outStride;
         for (int r = from; r < to; r++) {
             long off = r * rowBytes;
-            for (int t = 0; t < tokens; t++) {
-                out[t * outStride + r] = repackedQ4_0 ? DotProduct.dotQ4_0Repacked(m.data(), off, in, t * n, n)
-                        : batched ? DotProduct.batchedDot(type, m.data(), off, in, t * n, n)
-                        : DotProduct.dot(type, m.data(), off, in, t * n, n);
+            int t = 0;
+            if (tile > 1) {
+                for (; t + tile <= n; t += tile) {
+                    k.dotTile(data, off, in, t, y, t * stride + r, stride);
+                }
+            }
+            for (; t < n; t++) {
+                y[t * stride + r] = k.dot(data, off, in, t);
             }
         }
     }

@@ -71,23 +71,27 @@ public final class DotProduct {
     }
 
     /**
-     * The activation format llama.cpp multiplies {@code weightType} rows with inside a batch of two or more tokens
-     * (prompt processing). It is the single-token format: the reference logits match only when F16 activations
-     * are rounded to F16 in batches too, so tinyBLAS evidently receives them converted.
+     * Whether llama.cpp's batched order (two or more tokens, tinyBLAS) gives other bits than {@link #dot} for rows of
+     * {@code n} elements of this type: F32 and F16 rows of whole 8-element groups, and IQ4_NL.
      */
-    public static GgmlType batchedVecDotType(GgmlType weightType, int n) {
-        return QuantizedActivations.vecDotType(weightType);
+    public static boolean batchedOrderDiffers(GgmlType weightType, int n) {
+        return switch (weightType) {
+            case F32, F16 -> n % 8 == 0;
+            case IQ4_NL -> true;
+            default -> false;
+        };
     }
 
     /**
      * A weight row times one token's activations the way llama.cpp computes it inside a batch of two or more
      * tokens (formats.md 3.4, "Batches"): tinyBLAS's single accumulator for F32, F16 and IQ4_NL; for every other
-     * type the batch path gives the same bits as {@link #dot}. {@code x} is in {@link #batchedVecDotType}.
+     * type the batch path gives the same bits as {@link #dot}. {@code x} is in the same format as for {@link #dot}
+     * (the reference logits match only when F16 activations are rounded to F16 in batches too).
      */
     public static float batchedDot(GgmlType weightType, MemorySegment w, long rowByteOffset, QuantizedActivations x,
                                    int xOffset, int n) {
-        if (x.type() != batchedVecDotType(weightType, n)) {
-            throw new IllegalArgumentException(weightType + " rows in a batch need " + batchedVecDotType(weightType, n)
+        if (x.type() != QuantizedActivations.vecDotType(weightType)) {
+            throw new IllegalArgumentException(weightType + " rows need " + QuantizedActivations.vecDotType(weightType)
                     + " activations, got " + x.type());
         }
         Objects.checkFromIndexSize(xOffset, n, x.length());

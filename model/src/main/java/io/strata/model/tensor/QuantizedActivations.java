@@ -249,6 +249,35 @@ public final class QuantizedActivations {
         return quants;
     }
 
+    // The backing arrays, for vectorized kernels in other modules (the kernels module's Vector API dot products),
+    // which cannot afford a bounds-checked call per element. Read-only by contract: they index from the start of
+    // the vector, hold meaningful data for the first length() elements, and change on the next quantize().
+
+    /** F32/F16/BF16: the rounded activations; null for the quantized formats. */
+    public float[] valuesArray() {
+        return values;
+    }
+
+    /** Q8 formats: the int8 quants, one per element; null for the float formats. */
+    public byte[] quantsArray() {
+        return quants;
+    }
+
+    /** Q8 formats: the block scales d as ggml reads them, one per block; null for the float formats. */
+    public float[] scalesArray() {
+        return scales;
+    }
+
+    /** Q8_1: s per block; null otherwise. */
+    public float[] blockSumsArray() {
+        return blockSums;
+    }
+
+    /** Q8_K: bsums, one per 16 elements; null otherwise. */
+    public short[] groupSumsArray() {
+        return groupSums;
+    }
+
     // Package-private views for the kernels in this package; they index from the start of the vector.
 
     float[] values() {

@@ -1,0 +1,175 @@
+package io.strata.kernels.cpu;
+
+import io.strata.model.tensor.DotProduct;
+import io.strata.model.tensor.GgmlType;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The dot products of one weight type that {@link MatMul} runs per row: a single-token form, and a tile form that
+ * reads each weight block once for {@link #tile()} consecutive tokens. Both give, for every (row, token), exactly
+ * the bits of {@link DotProduct#dot} (or {@link DotProduct#dotQ4_0Repacked}): a tile only shares the loading and
+ * unpacking of the weights, never an accumulator.
+ *
+ * <p>{@link #forWeights} picks the Vector API kernel of the type where there is one ({@link VectorLegacyDots},
+ * {@link VectorKQuantDots}, {@link VectorFloatDots}) and the scalar reference otherwise, or always when vector
+ * kernels are switched off.
+ */
+abstract class RowKernel {
+    private final int tile;
+
+    private RowKernel(int tile) {
+        this.tile = tile;
+    }
+
+    /** Row (at byte {@code row} of {@code w}) times token {@code token}'s activations. */
+    abstract float dot(MemorySegment w, long row, DotOperand x, int token);
+
+    /** Tokens token .. token + tile() − 1; token + i's result goes to out[o + i·stride]. */
+    abstract void dotTile(MemorySegment w, long row, DotOperand x, int token, float[] out, int o, int stride);
+
+    /** Tokens per {@link #dotTile}; 1 when the kernel has no tile form. */
+    final int tile() {
+        return tile;
+    }
+
+    private static final RowKernel[] SCALAR = new RowKernel[GgmlType.values().length];
+    private static final RowKernel[] VECTOR = new RowKernel[GgmlType.values().length];
+    private static final RowKernel SCALAR_Q4_0_REPACKED = new ScalarQ4_0Repacked();
+    private static final RowKernel VECTOR_Q4_0_REPACKED = new Tiled(2) {
+        float dot(MemorySegment w, long row, DotOperand x, int token) {
+            return VectorLegacyDots.q4_0Repacked(w, row, x, token);
+        }
+
+        void dotTile(MemorySegment w, long row, DotOperand x, int token, float[] out, int o, int stride) {
+            VectorLegacyDots.q4_0Repackedx2(w, row, x, token, out, o, stride);
+        }
+    };
+
+    static {
+        for (GgmlType t : GgmlType.values()) {
+            SCALAR[t.ordinal()] = new Scalar(t);
+            VECTOR[t.ordinal()] = vectorKernel(t);
+        }
+    }
+
+    /**
+     * The kernel for a {@code rows}-row matrix of {@code type}: repacked Q4_0 where llama.cpp repacks
+     * ({@link DotProduct#usesRepackedQ4_0}), a vector kernel when {@code vector} and the type has one. Kernels are
+     * stateless and shared, so choosing one allocates nothing.
+     */
+    static RowKernel forWeights(GgmlType type, int rows, boolean vector) {
+        if (DotProduct.usesRepackedQ4_0(type, rows)) {
+            return vector ? VECTOR_Q4_0_REPACKED : SCALAR_Q4_0_REPACKED;
+        }
+        return (vector ? VECTOR : SCALAR)[type.ordinal()];
+    }
+
+    /** The scalar kernel of llama.cpp's batched (tinyBLAS) order, {@link DotProduct#batchedDot}. */
+    static RowKernel batched(GgmlType type) {
+        return BATCHED[type.ordinal()];
+    }
+
+    private static final RowKernel[] BATCHED = new RowKernel[GgmlType.values().length];
+
+    static {
+        for (GgmlType t : GgmlType.values()) {
+            BATCHED[t.ordinal()] = new Untiled() {
+                @Override
+                float dot(MemorySegment w, long row, DotOperand x, int token) {
+                    return DotProduct.batchedDot(t, w, row, x.converted, token * x.cols, x.cols);
+                }
+            };
+        }
+    }
+
+    /** Whether {@code type} has a Vector API kernel (otherwise the scalar reference runs). */
+    static boolean isVectorized(GgmlType type) {
+        return !(VECTOR[type.ordinal()] instanceof Scalar);
+    }
+
+    private static RowKernel vectorKernel(GgmlType type) {
+        return switch (type) {
+            case Q8_0 -> new Tiled(2) {
+                float dot(MemorySegment w, long row, DotOperand x, int token) {
+                    return VectorLegacyDots.q8_0(w, row, x, token);
+                }
+
+                void dotTile(MemorySegment w, long row, DotOperand x, int token, float[] out, int o, int stride) {
+                    VectorLegacyDots.q8_0x2(w, row, x, token, out, o, stride);
+                }
+            };
+            case Q4_0 -> new Tiled(2) {
+                float dot(MemorySegment w, long row, DotOperand x, int token) {
+                    return VectorLegacyDots.q4_0(w, row, x, token);
+                }
+
+                void dotTile(MemorySegment w, long row, DotOperand x, int token, float[] out, int o, int stride) {
+                    VectorLegacyDots.q4_0x2(w, row, x, token, out, o, stride);
+                }
+            };
+            case Q4_K -> new Untiled() {
+                float dot(MemorySegment w, long row, DotOperand x, int token) {
+                    return VectorKQuantDots.q4_K(w, row, x, token);
+                }
+            };
+            case Q6_K -> new Untiled() {
+                float dot(MemorySegment w, long row, DotOperand x, int token) {
+                    return VectorKQuantDots.q6_K(w, row, x, token);
+                }
+            };
+            case F32 -> new Untiled() {
+                float dot(MemorySegment w, long row, DotOperand x, int token) {
+                    return VectorFloatDots.f32(w, row, x, token);
+                }
+            };
+            case F16 -> new Untiled() {
+                float dot(MemorySegment w, long row, DotOperand x, int token) {
+                    return VectorFloatDots.f16(w, row, x, token);
+                }
+            };
+            default -> new Scalar(type);
+        };
+    }
+
+    /** A kernel with a tile form. */
+    private abstract static class Tiled extends RowKernel {
+        Tiled(int tile) {
+            super(tile);
+        }
+    }
+
+    /** A kernel without a tile form: the tile is one token. */
+    private abstract static class Untiled extends RowKernel {
+        Untiled() {
+            super(1);
+        }
+
+        @Override
+        final void dotTile(MemorySegment w, long row, DotOperand x, int token, float[] out, int o, int stride) {
+            out[o] = dot(w, row, x, token);
+        }
+    }
+
+    /** The scalar reference, {@link DotProduct#dot}. */
+    private static final class Scalar extends Untiled {
+        private final GgmlType type;
+
+        Scalar(GgmlType type) {
+            this.type = type;
+        }
+
+        @Override
+        float dot(MemorySegment w, long row, DotOperand x, int token) {
+            return DotProduct.dot(type, w, row, x.converted, token * x.cols, x.cols);
+        }
+    }
+
+    /** The scalar reference of the repacked Q4_0 GEMV, {@link DotProduct#dotQ4_0Repacked}. */
+    private static final class ScalarQ4_0Repacked extends Untiled {
+        @Override
+        float dot(MemorySegment w, long row, DotOperand x, int token) {
+            return DotProduct.dotQ4_0Repacked(w, row, x.converted, token * x.cols, x.cols);
+        }
+    }
+}

@@ -1,0 +1,219 @@
+package io.strata.kernels.cpu;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
+
+import java.lang.foreign.MemorySegment;
+
+import static io.strata.kernels.cpu.VectorLanes.BYTES;
+import static io.strata.kernels.cpu.VectorLanes.FLOATS;
+import static io.strata.kernels.cpu.VectorLanes.GROUP;
+import static io.strata.kernels.cpu.VectorLanes.INTS;
+import static io.strata.kernels.cpu.VectorLanes.INT_LE;
+import static io.strata.kernels.cpu.VectorLanes.LE;
+import static io.strata.kernels.cpu.VectorLanes.LONG_LE;
+import static io.strata.kernels.cpu.VectorLanes.f16;
+import static io.strata.kernels.cpu.VectorLanes.fmaLanes;
+import static io.strata.kernels.cpu.VectorLanes.hsum8;
+import static io.strata.kernels.cpu.VectorLanes.smallLanes;
+import static jdk.incubator.vector.VectorOperators.LSHR;
+import static java.lang.Math.fma;
+
+/**
+ * Vector API dot products of K-quant super-blocks (256 elements) with Q8_K activations, bit-identical to the scalar
+ * {@code KQuantDots} (formats.md 3.4). Per super-block each of the 8 int32 lanes sums scale·q·y over the elements
+ * with (e mod 32) / 4 = t of all eight 32-element groups: here one {@link VectorLanes#smallLanes} per group,
+ * multiplied by the group's scale(s) and added up exactly in int32; then acc_t = fma(y.d·d, lane_t, acc_t) and
+ * {@code hsum8}. The min terms of Q4_K use the activations' 16-element sums and stay scalar, as in the reference:
+ * they are a few operations per 256 elements.
+ *
+ * <p>Single-token forms only: a two-token tile that shares the unpacking of a super-block needs more IR than C2
+ * inlines into one compilation (NodeCountInliningCutoff), after which its vectors become heap objects. A batch
+ * still reads each row from memory once, since {@link MatMul} runs all its tokens on a row while it is in cache.
+ */
+final class VectorKQuantDots {
+    private static final int QK_K = 256;
+    private static final int Q4_K_BYTES = 144;
+    private static final int Q6_K_BYTES = 210;
+    private static final int LOW_NIBBLE_OF_SHORTS = 0x000F;
+    /** Lanes 4-7: in Q6_K they take the scale of the second 16 elements of a group. */
+    private static final VectorMask<Integer> SECOND_HALF = VectorMask.fromValues(INTS,
+            false, false, false, false, true, true, true, true);
+
+    private VectorKQuantDots() {
+    }
+
+    // ---- Q4_K (d 0:2, dmin 2:2, scales 4:12, qs 16:128) --------------------------------------------------------
+
+    /**
+     * ggml_vec_dot_q4_K_q8_K: 64-element chunk j holds sub-block 2j in the low nibbles of its 32 bytes and 2j + 1
+     * in the high ones, each in element order, so one 32-byte load gives two groups. Mins go to a 4-lane float
+     * accumulator, am_i = fma(−y.d·dmin, m_{2i}·s_{2i} + m_{2i+1}·s_{2i+1}, am_i); result
+     * hsum8(acc) + ((am0 + am2) + (am1 + am3)).
+     */
+    static float q4_K(MemorySegment w, long row, DotOperand x, int token) {
+        int blocks = x.cols / QK_K;
+        int b0 = token * blocks;
+        short[] y = x.evenOdd;
+        float[] dy = x.scales;
+        FloatVector acc = FloatVector.zero(FLOATS);
+        for (int b = 0; b < blocks; b++) {
+            long at = row + (long) Q4_K_BYTES * b;
+            int p = b0 + b;
+            long scales = q4kScales(w.get(LONG_LE, at + 4), w.get(INT_LE, at + 12));
+            // the 8 lanes of the super-block: Σ_j sc_{2j}·lanes(low nibbles of chunk j) + sc_{2j+1}·lanes(high)
+            IntVector sum = IntVector.zero(INTS);
+            for (int j = 0; j < 4; j++) {
+                ShortVector q = q4kChunk(w, at, j);
+                int pj = QK_K * p + 64 * j;
+                sum = sum.add(smallLanes(lowNibbleEven(q), lowNibbleOdd(q), y, pj).mul(byteOf(scales, 2 * j)))
+                        .add(smallLanes(highNibbleEven(q), highNibbleOdd(q), y, pj + GROUP)
+                                .mul(byteOf(scales, 2 * j + 1)));
+            }
+            acc = fmaLanes(dy[p] * f16(w, at), sum, acc);
+        }
+        return hsum8(acc) + q4kMinTerm(w, row, x, token);
+    }
+
+    /**
+     * The min part of a Q4_K row, ((am0 + am2) + (am1 + am3)): four float accumulators of their own, so it runs as
+     * a separate scalar pass over the super-block headers (it keeps the vector loop small enough for C2 to compile
+     * whole, its vectors in registers).
+     */
+    private static float q4kMinTerm(MemorySegment w, long row, DotOperand x, int token) {
+        int blocks = x.cols / QK_K;
+        int b0 = token * blocks;
+        float[] dy = x.scales;
+        short[] bsums = x.groupSums;
+        float m0 = 0;
+        float m1 = 0;
+        float m2 = 0;
+        float m3 = 0;
+        for (int b = 0; b < blocks; b++) {
+            long at = row + (long) Q4_K_BYTES * b;
+            int p = b0 + b;
+            float dmin = -dy[p] * f16(w, at + 2);
+            long mins = q4kMins(w.get(LONG_LE, at + 4), w.get(INT_LE, at + 12));
+            int g = 16 * p;
+            m0 = fma(dmin, minPair(mins, bsums, g, 0), m0);
+            m1 = fma(dmin, minPair(mins, bsums, g, 1), m1);
+            m2 = fma(dmin, minPair(mins, bsums, g, 2), m2);
+            m3 = fma(dmin, minPair(mins, bsums, g, 3), m3);
+        }
+        return (m0 + m2) + (m1 + m3);
+    }
+
+    /** The 32 quant bytes of chunk j as 16 shorts: short i = bytes 2i (low 8 bits) and 2i + 1 (high 8 bits). */
+    private static ShortVector q4kChunk(MemorySegment w, long at, int j) {
+        return ByteVector.fromMemorySegment(BYTES, w, at + 16 + 32L * j, LE).reinterpretAsShorts();
+    }
+
+    private static ShortVector lowNibbleEven(ShortVector q) {
+        return q.and((short) LOW_NIBBLE_OF_SHORTS);
+    }
+
+    private static ShortVector lowNibbleOdd(ShortVector q) {
+        return q.lanewise(LSHR, 8).and((short) LOW_NIBBLE_OF_SHORTS);
+    }
+
+    private static ShortVector highNibbleEven(ShortVector q) {
+        return q.lanewise(LSHR, 4).and((short) LOW_NIBBLE_OF_SHORTS);
+    }
+
+    private static ShortVector highNibbleOdd(ShortVector q) {
+        return q.lanewise(LSHR, 12);
+    }
+
+    /**
+     * The eight 6-bit sub-block scales of a Q4_K/Q5_K super-block, byte b = sc_b, from its 12 scale bytes S read as
+     * a long (S0-7) and an int (S8-11): formats.md 2.2's table (get_scale_min_k4), four at a time. sc_0..3 are
+     * the low 6 bits of S0-3; sc_4..7 the low nibbles of S8-11 with the top 2 bits of S0-3 above them.
+     */
+    private static long q4kScales(long s0to7, int s8to11) {
+        int s0to3 = (int) s0to7;
+        int low = s0to3 & 0x3F3F3F3F;
+        int high = (s8to11 & 0x0F0F0F0F) | (((s0to3 >>> 6) & 0x03030303) << 4);
+        return (low & 0xFFFFFFFFL) | ((long) high << 32);
+    }
+
+    /** The eight 6-bit mins: m_0..3 the low 6 bits of S4-7; m_4..7 the high nibbles of S8-11, top 2 bits of S4-7. */
+    private static long q4kMins(long s0to7, int s8to11) {
+        int s4to7 = (int) (s0to7 >>> 32);
+        int low = s4to7 & 0x3F3F3F3F;
+        int high = ((s8to11 >>> 4) & 0x0F0F0F0F) | (((s4to7 >>> 6) & 0x03030303) << 4);
+        return (low & 0xFFFFFFFFL) | ((long) high << 32);
+    }
+
+    /** Byte b of eight packed bytes. */
+    private static int byteOf(long bytes, int b) {
+        return (int) (bytes >>> (8 * b)) & 0xFF;
+    }
+
+    /** m_{2i}·s_{2i} + m_{2i+1}·s_{2i+1}, s_b = bsums[2b] + bsums[2b + 1]: one lane of the AVX2 min madd. */
+    private static int minPair(long mins, short[] bsums, int g, int i) {
+        int b = 2 * i;
+        return byteOf(mins, b) * (bsums[g + 2 * b] + bsums[g + 2 * b + 1])
+                + byteOf(mins, b + 1) * (bsums[g + 2 * b + 2] + bsums[g + 2 * b + 3]);
+    }
+
+    // ---- Q6_K (ql 0:128, qh 128:64, scales 192:16 int8, d 208:2) ----------------------------------------------
+
+    /**
+     * ggml_vec_dot_q6_K_q8_K: half h (128 elements) has 64 ql bytes and 32 qh bytes; group g of it takes the low
+     * (g < 2) or high nibbles of ql bytes 32·(g & 1) .. + 31 and bits 2g, 2g + 1 of the qh bytes, all in element
+     * order, q = (low4 | high2 << 4) − 32. Lanes 0-3 of a group use the scale of its first 16 elements, lanes 4-7
+     * the next one.
+     */
+    static float q6_K(MemorySegment w, long row, DotOperand x, int token) {
+        int blocks = x.cols / QK_K;
+        int b0 = token * blocks;
+        short[] y = x.evenOdd;
+        float[] dy = x.scales;
+        FloatVector acc = FloatVector.zero(FLOATS);
+        for (int b = 0; b < blocks; b++) {
+            long at = row + (long) Q6_K_BYTES * b;
+            int p = b0 + b;
+            long sc0 = w.get(LONG_LE, at + 192);
+            long sc1 = w.get(LONG_LE, at + 200);
+            IntVector sum = IntVector.zero(INTS);
+            for (int h = 0; h < 2; h++) {
+                IntVector qh = ByteVector.fromMemorySegment(BYTES, w, at + 128 + 32L * h, LE).reinterpretAsInts();
+                for (int g = 0; g < 4; g++) {
+                    IntVector q = q6kQuants(w, at, h, g, qh);
+                    IntVector lanes = smallLanes(q6kEven(q), q6kOdd(q), y, QK_K * p + 128 * h + 32 * g);
+                    sum = sum.add(lanes.mul(q6kScales(sc0, sc1, 8 * h + 2 * g)));
+                }
+            }
+            acc = fmaLanes(dy[p] * f16(w, at + 208), sum, acc);
+        }
+        return hsum8(acc);
+    }
+
+    /** Group g of half h as 32 unsigned bytes low4 | high2 << 4 (0..63) in element order, read as 8 ints. */
+    private static IntVector q6kQuants(MemorySegment w, long at, int h, int g, IntVector qh) {
+        IntVector ql = ByteVector.fromMemorySegment(BYTES, w, at + 64L * h + 32L * (g & 1), LE).reinterpretAsInts();
+        IntVector low4 = (g < 2 ? ql : ql.lanewise(LSHR, 4)).and(0x0F0F0F0F);
+        IntVector high2 = qh.lanewise(LSHR, 2 * g).and(0x03030303);
+        return low4.or(high2.lanewise(jdk.incubator.vector.VectorOperators.LSHL, 4));
+    }
+
+    /** Elements 2j as q − 32. */
+    private static ShortVector q6kEven(IntVector q) {
+        return q.reinterpretAsShorts().and((short) 0x00FF).sub((short) 32);
+    }
+
+    /** Elements 2j + 1 as q − 32. */
+    private static ShortVector q6kOdd(IntVector q) {
+        return q.reinterpretAsShorts().lanewise(LSHR, 8).sub((short) 32);
+    }
+
+    /** [s_k ×4, s_{k+1} ×4]: the signed scales of the two 16-element halves of a group. */
+    private static IntVector q6kScales(long sc0, long sc1, int k) {
+        int first = (byte) (k < 8 ? sc0 >>> (8 * k) : sc1 >>> (8 * (k - 8)));
+        int second = (byte) (k + 1 < 8 ? sc0 >>> (8 * (k + 1)) : sc1 >>> (8 * (k - 7)));
+        return IntVector.broadcast(INTS, first).blend(second, SECOND_HALF);
+    }
+}

@@ -1,0 +1,42 @@
+package io.strata.kernels.cpu;
+
+import io.strata.kernels.WeightMatrix;
+import io.strata.model.tensor.GgmlType;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A decode (or prefill) loop of {@link MatMul#apply} must not allocate once compiled: it runs per layer per token. */
+class MatMulAllocationTest {
+    private static final long SLACK_BYTES = 1_024;
+
+    @ParameterizedTest(name = "{0}, {1} token(s), {2} thread(s)")
+    @CsvSource({
+            "Q8_0, 1, 1", "Q4_0, 1, 1", "Q4_K, 1, 1", "Q6_K, 1, 1", "F32, 1, 1", "F16, 1, 1", "Q5_1, 1, 1",
+            "Q4_0, 1, 2", "Q4_K, 1, 2",
+            "Q8_0, 5, 1", "Q4_0, 5, 1", "Q4_K, 5, 1", "Q6_K, 5, 2",
+    })
+    void matMulLoopDoesNotAllocateAfterWarmUp(GgmlType type, int tokens, int threads) {
+        Random rnd = new Random(17);
+        int rows = 256; // a multiple of 8: Q4_0 takes the repacked kernel
+        int cols = 1024;
+        WeightMatrix w = new WeightMatrix("w", type, WeightRows.random(type, rows, cols, rnd, 0.02f), rows, cols);
+        Activations a = WeightRows.gaussian(tokens, cols, rnd);
+        float[] out = new float[tokens * rows];
+        try (ThreadTeam team = new ThreadTeam(threads)) {
+            MatMul m = new MatMul(team, true);
+            Runnable step = () -> {
+                a.changed(); // as in the forward pass: new activations, converted again
+                m.apply(w, a, tokens, out, rows);
+            };
+            for (int i = 0; i < 2_000; i++) {
+                step.run();
+            }
+            long bytes = new AllocationProbe().steadyStateBytes(step, 200, 50, SLACK_BYTES);
+            assertTrue(bytes <= SLACK_BYTES, type + ": " + bytes + " bytes allocated in 200 products");
+        }
+    }
+}

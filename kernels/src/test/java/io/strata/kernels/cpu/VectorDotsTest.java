@@ -1,0 +1,167 @@
+package io.strata.kernels.cpu;
+
+import io.strata.kernels.WeightMatrix;
+import io.strata.model.tensor.DotProduct;
+import io.strata.model.tensor.GgmlType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Random;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The Vector API kernels against the scalar reference {@link DotProduct}, bit for bit: single-token and tile forms
+ * called directly, and through {@link MatMul} with odd row and token counts on one and two threads.
+ */
+class VectorDotsTest {
+
+    /** The vectorized types; Q4_0 twice, with a row count that selects the plain and the repacked kernel. */
+    static Stream<GgmlType> vectorized() {
+        return Stream.of(GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q6_K, GgmlType.F32, GgmlType.F16);
+    }
+
+    /** Row lengths: one block, a few, many; the float types also get lengths with leftovers after the last 32. */
+    static int[] lengths(GgmlType type) {
+        int b = Math.max(32, type.blockSize());
+        return switch (type) {
+            case F32, F16 -> new int[]{1, 7, 31, 32, 33, 64, 100, 256, 1000, 4096};
+            default -> new int[]{b, 3 * b, 16 * b, 4096 / b * b + b};
+        };
+    }
+
+    private static float reference(GgmlType type, boolean repacked, MemorySegment w, long row, DotOperand x, int t) {
+        return repacked
+                ? DotProduct.dotQ4_0Repacked(w, row, x.converted(), t * x.cols(), x.cols())
+                : DotProduct.dot(type, w, row, x.converted(), t * x.cols(), x.cols());
+    }
+
+    private static void assertSameBits(float expected, float actual, String what) {
+        assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(actual),
+                what + ": reference " + expected + ", vector " + actual);
+    }
+
+    /** Every row of {@code w} times every token, through both forms of the kernel, against the reference. */
+    private static void checkKernel(GgmlType type, int rows, MemorySegment w, Activations a, int tokens, String what) {
+        int cols = a.cols();
+        boolean repacked = DotProduct.usesRepackedQ4_0(type, rows);
+        RowKernel k = RowKernel.forWeights(type, rows, true);
+        DotOperand x = a.operandFor(type, tokens);
+        long rowBytes = type.byteSize(cols);
+        float[] tile = new float[k.tile()];
+        for (int r = 0; r < rows; r++) {
+            long off = r * rowBytes;
+            for (int t = 0; t < tokens; t++) {
+                float expected = reference(type, repacked, w, off, x, t);
+                assertSameBits(expected, k.dot(w, off, x, t), what + " row " + r + " token " + t);
+                if (t + k.tile() <= tokens) {
+                    k.dotTile(w, off, x, t, tile, 0, 1);
+                    assertSameBits(expected, tile[0], what + " tile row " + r + " token " + t);
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("vectorized")
+    void singleTokenAndTileKernelsEqualTheScalarReferenceOnRandomRows(GgmlType type) {
+        Random rnd = new Random(11 + type.id());
+        for (int cols : lengths(type)) {
+            for (int rows : new int[]{3, 8}) { // Q4_0: 3 rows -> plain vec_dot, 8 rows -> repacked GEMV
+                MemorySegment w = WeightRows.random(type, rows, cols, rnd, 0.02f);
+                Activations a = WeightRows.gaussian(3, cols, rnd);
+                checkKernel(type, rows, w, a, 3, type + " cols " + cols + " rows " + rows);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("vectorized")
+    void extremeQuantsAndActivationsGiveTheReferenceBits(GgmlType type) {
+        int cols = 2 * Math.max(32, type.blockSize());
+        Random rnd = new Random(5 + type.id());
+        // every byte pattern that saturates a field: all bits set, sign bits only, max positive, zero
+        byte[] fills = {(byte) 0xFF, (byte) 0x80, (byte) 0x7F, 0x00, (byte) 0x88, (byte) 0x0F, (byte) 0xF0};
+        float[] halves = {65504f, -65504f, 6.1e-5f, 1f, -0f};
+        for (byte fill : fills) {
+            for (float half : halves) {
+                for (int rows : new int[]{1, 8}) {
+                    MemorySegment w = WeightRows.filled(type, rows, cols, fill, half);
+                    for (Activations a : extremeActivations(cols, rnd)) {
+                        checkKernel(type, rows, w, a, a.maxRows(), type + " fill " + fill + " half " + half);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Rows that quantize to ±127 everywhere, a single spike, all zeros, and huge and tiny finite values. */
+    private static Activations[] extremeActivations(int cols, Random rnd) {
+        Activations a = new Activations(5, cols);
+        float[] v = a.values();
+        for (int i = 0; i < cols; i++) {
+            v[i] = (i & 1) == 0 ? 1f : -1f;             // every quant ±127
+            v[cols + i] = i == 3 ? -1e30f : 0f;         // one spike: −127 there, 0 elsewhere
+            v[2 * cols + i] = 0f;                       // all-zero blocks: d = 0
+            v[3 * cols + i] = (float) rnd.nextGaussian() * 6e4f;
+            v[4 * cols + i] = (float) rnd.nextGaussian() * 1e-30f;
+        }
+        a.changed();
+        return new Activations[]{a};
+    }
+
+    @Test
+    void halvesWidenEveryF16BitPatternExactly() {
+        for (int h = 0; h < 65536; h += 8) {
+            jdk.incubator.vector.IntVector bits = jdk.incubator.vector.IntVector.fromArray(VectorLanes.INTS,
+                    new int[]{h, h + 1, h + 2, h + 3, h + 4, h + 5, h + 6, h + 7}, 0);
+            float[] got = VectorFloatDots.widenHalves(bits).toArray();
+            for (int i = 0; i < 8; i++) {
+                float expected = Float.float16ToFloat((short) (h + i));
+                if (Float.isNaN(expected)) {
+                    assertTrue(Float.isNaN(got[i]), "half " + (h + i) + " is a NaN");
+                } else {
+                    assertSameBits(expected, got[i], "half 0x" + Integer.toHexString(h + i));
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("vectorized")
+    void matMulGivesTheReferenceBitsForEveryBatchSizeAndThreadCount(GgmlType type) {
+        Random rnd = new Random(3 + type.id());
+        int cols = 4 * Math.max(32, type.blockSize());
+        for (int rows : new int[]{37, 64}) {
+            MemorySegment data = WeightRows.random(type, rows, cols, rnd, 0.02f);
+            WeightMatrix w = new WeightMatrix("w", type, data, rows, cols);
+            Activations a = WeightRows.gaussian(5, cols, rnd);
+            for (int threads : new int[]{1, 2}) {
+                try (ThreadTeam team = new ThreadTeam(threads)) {
+                    MatMul vector = new MatMul(team, true);
+                    MatMul scalar = new MatMul(team, false);
+                    for (int tokens = 1; tokens <= 5; tokens++) {
+                        int stride = rows + 3;
+                        float[] expected = new float[tokens * stride];
+                        float[] actual = new float[tokens * stride];
+                        scalar.apply(w, a, tokens, expected, stride);
+                        vector.apply(w, a, tokens, actual, stride);
+                        for (int i = 0; i < expected.length; i++) {
+                            assertSameBits(expected[i], actual[i], type + " rows " + rows + " tokens " + tokens
+                                    + " threads " + threads + " output " + i);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void theTypesThatMatterForSpeedHaveVectorKernels() {
+        vectorized().forEach(t -> assertTrue(RowKernel.isVectorized(t), t + " runs the scalar reference"));
+    }
+}
