@@ -15,7 +15,7 @@ import java.util.Random;
  * <pre>
  * ./mvnw -q -o install -DskipTests && ./mvnw -q -o test-compile -pl kernels
  * java --add-modules jdk.incubator.vector -cp kernels/target/classes:kernels/target/test-classes:model/target/classes \
- *     io.strata.kernels.cpu.MatVecThroughput [types...]
+ *     [-Dthroughput.vectorOnly=true] io.strata.kernels.cpu.MatVecThroughput [types...]
  * </pre>
  */
 public final class MatVecThroughput {
@@ -30,7 +30,8 @@ public final class MatVecThroughput {
         System.out.printf("%-5s %-7s %7s %9s %9s %12s%n", "type", "kernels", "threads", "ms/matvec", "GB/s", "prefill ms/tok");
         for (GgmlType type : types) {
             WeightMatrix[] copies = copies(type);
-            for (boolean vector : new boolean[]{false, true}) {
+            boolean[] kinds = Boolean.getBoolean("throughput.vectorOnly") ? new boolean[]{true} : new boolean[]{false, true};
+            for (boolean vector : kinds) {
                 for (int threads = 1; threads <= 2; threads++) {
                     time(type, copies, vector, threads);
                 }
