@@ -7,6 +7,7 @@ import jdk.incubator.vector.VectorSpecies;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 
 /**
  * Measures the memory bandwidth this JVM reaches with a given thread team, the ceiling for decoding: one decode
@@ -101,43 +102,48 @@ public final class BandwidthProbe implements AutoCloseable {
 
     /** Best of {@code passes} triad passes, after {@code warmups} untimed ones (JIT compilation, page faults). */
     public Measurement triad(int warmups, int passes) {
-        return measure("triad", 3 * arrayBytes(), triadTask, warmups, passes);
+        return measure("triad", 3 * arrayBytes(), this::triadPass, warmups, passes);
     }
 
     /** Best of {@code passes} read-only passes (a sum over array b), after {@code warmups} untimed ones. */
     public Measurement read(int warmups, int passes) {
-        return measure("read", arrayBytes(), readTask, warmups, passes);
+        return measure("read", arrayBytes(), this::readPass, warmups, passes);
     }
 
-    /** The sum the last {@link #read} pass computed (a check that the data was really read). */
+    /** The sum the last read pass computed (a check that the data was really read). */
     public double lastSum() { return lastSum; }
 
-    private Measurement measure(String kernel, long bytesPerPass, ThreadTeam.RangeTask task, int warmups, int passes) {
+    /** One untimed triad pass, for harnesses that time it themselves (JMH); moves {@code 3 * arrayBytes()}. */
+    public void triadPass() {
+        team.parallelFor(pages, 1, triadTask);
+    }
+
+    /** One untimed read pass; reads {@code arrayBytes()} and returns their sum. */
+    public double readPass() {
+        team.parallelFor(pages, 1, readTask);
+        double s = 0;
+        for (int i = 0; i < partialSums.length; i += 8) {
+            s += partialSums[i];
+        }
+        lastSum = s;
+        return s;
+    }
+
+    private Measurement measure(String kernel, long bytesPerPass, Runnable pass, int warmups, int passes) {
         if (passes < 1) {
             throw new IllegalArgumentException("at least one timed pass is needed, got " + passes);
         }
         for (int i = 0; i < warmups; i++) {
-            runPass(task);
+            pass.run();
         }
         double[] seconds = new double[passes];
         for (int i = 0; i < passes; i++) {
             long t0 = System.nanoTime();
-            runPass(task);
+            pass.run();
             seconds[i] = (System.nanoTime() - t0) / 1e9;
         }
-        java.util.Arrays.sort(seconds);
+        Arrays.sort(seconds);
         return new Measurement(kernel, team.size(), bytesPerPass, seconds[0], seconds[passes / 2]);
-    }
-
-    private void runPass(ThreadTeam.RangeTask task) {
-        team.parallelFor(pages, 1, task);
-        if (task == readTask) {
-            double s = 0;
-            for (int i = 0; i < partialSums.length; i += 8) {
-                s += partialSums[i];
-            }
-            lastSum = s;
-        }
     }
 
     private void triadRange(int fromPage, int toPage, int worker) {
