@@ -3,15 +3,19 @@ package io.strata.inference;
 import io.strata.model.arch.ModelConfig;
 
 /**
- * One sequence's keys and values for every layer, F32, position-major: the key of position p in layer l is
- * {@code keys[l][p*kvDim .. (p+1)*kvDim)}. A fixed capacity is reserved up front, so decoding never allocates.
- * Paged blocks and F16/Q8 storage can replace the arrays behind the same accessors later.
+ * One sequence's keys and values for every layer, F32. Keys are position-major: the key of position p in layer l
+ * is {@code keys[l][p*kvDim .. (p+1)*kvDim)}. Values are channel-major, as ggml stores V transposed: channel c of
+ * position p is {@code values[l][c*stride + p]}, so the probability-weighted sum over positions is one contiguous
+ * dot product; {@link #valueStride()} is the capacity rounded up to 32 so that sum may run over whole 32-position
+ * groups. A fixed capacity is reserved up front, so decoding never allocates. Paged blocks and F16/Q8 storage can
+ * replace the arrays behind the same accessors later.
  */
 public final class KvCache {
     private final float[][] keys;
     private final float[][] values;
     private final int kvDim;
     private final int capacity;
+    private final int valueStride;
     private int length;
 
     public KvCache(ModelConfig config, int capacity) {
@@ -20,8 +24,9 @@ public final class KvCache {
         }
         this.kvDim = config.kvDim();
         this.capacity = capacity;
+        this.valueStride = (capacity + 31) & ~31;
         this.keys = new float[config.layerCount()][Math.multiplyExact(capacity, kvDim)];
-        this.values = new float[config.layerCount()][Math.multiplyExact(capacity, kvDim)];
+        this.values = new float[config.layerCount()][Math.multiplyExact(valueStride, kvDim)];
     }
 
     public int capacity() { return capacity; }
@@ -34,6 +39,17 @@ public final class KvCache {
     public float[] values(int layer) { return values[layer]; }
 
     public int kvDim() { return kvDim; }
+
+    /** Distance between one value channel and the next in {@link #values(int)}. */
+    public int valueStride() { return valueStride; }
+
+    /** Stores position {@code pos}'s value vector (kvDim floats from {@code v[off..]}) into its channels. */
+    void putValue(int layer, int pos, float[] v, int off) {
+        float[] dst = values[layer];
+        for (int c = 0; c < kvDim; c++) {
+            dst[c * valueStride + pos] = v[off + c];
+        }
+    }
 
     /** Marks positions below {@code newLength} as filled (after a forward pass wrote them). */
     void advanceTo(int newLength) {

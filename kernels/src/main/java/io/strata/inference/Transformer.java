@@ -154,7 +154,7 @@ public final class Transformer implements AutoCloseable {
             rope.apply(k, t * kvDim, config.kvHeadCount(), hd, pos);
             KvCache c = batch.caches[t];
             System.arraycopy(k, t * kvDim, c.keys(l), pos * kvDim, kvDim);
-            System.arraycopy(v, t * kvDim, c.values(l), pos * kvDim, kvDim);
+            c.putValue(l, pos, v, t * kvDim);
         }
         // softmax(q k^T / sqrt(hd)) v for every (token, head) pair, spread over the thread team
         attendLayer = l;
@@ -194,8 +194,10 @@ public final class Transformer implements AutoCloseable {
                 s[j] = Ops.dot(keys, j * kvDim + kvOff, q, qOff, hd);
             }
             Ops.softmax(s, 0, padded, len, scale);
+            // positions past len have probability 0 (and finite values), so summing whole groups of 32 is exact
+            int stride = c.valueStride();
             for (int i = 0; i < hd; i++) {
-                o[qOff + i] = weightedSum(values, kvOff + i, kvDim, s, padded, len);
+                o[qOff + i] = Ops.dot(values, (kvOff + i) * stride, s, 0, padded);
             }
         }
     }
@@ -220,31 +222,6 @@ public final class Transformer implements AutoCloseable {
         for (int t = 0; t < n; t++) {
             Ops.add(x, t * d, proj, t * d, d);
         }
-    }
-
-    /**
-     * sum_j p_j * V[j][channel] over the padded cell count, in ggml_vec_dot_f32's lane order (V is read with a
-     * stride because the cache is position-major; ggml stores V transposed and dots along positions).
-     */
-    private static float weightedSum(float[] values, int off, int stride, float[] p, int padded, int valid) {
-        // four accumulators of 8 lanes: element j -> accumulator (j/8)%4, lane j%8
-        float v0 = lane(values, off, stride, p, padded, valid, 0) + lane(values, off, stride, p, padded, valid, 4);
-        float v1 = lane(values, off, stride, p, padded, valid, 1) + lane(values, off, stride, p, padded, valid, 5);
-        float v2 = lane(values, off, stride, p, padded, valid, 2) + lane(values, off, stride, p, padded, valid, 6);
-        float v3 = lane(values, off, stride, p, padded, valid, 3) + lane(values, off, stride, p, padded, valid, 7);
-        return (v0 + v1) + (v2 + v3);
-    }
-
-    private static float lane(float[] values, int off, int stride, float[] p, int padded, int valid, int l) {
-        float a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-        for (int c = 0; c < padded; c += 32) {
-            int j = c + l;
-            if (j < valid) a0 = Math.fma(values[off + j * stride], p[j], a0);
-            if (j + 8 < valid) a1 = Math.fma(values[off + (j + 8) * stride], p[j + 8], a1);
-            if (j + 16 < valid) a2 = Math.fma(values[off + (j + 16) * stride], p[j + 16], a2);
-            if (j + 24 < valid) a3 = Math.fma(values[off + (j + 24) * stride], p[j + 24], a3);
-        }
-        return (a0 + a2) + (a1 + a3);
     }
 
     private static void addBias(float[] y, int off, float[] bias) {

@@ -123,11 +123,8 @@ abstract class RowKernel {
                     return VectorFloatDots.f32(w, row, x, token);
                 }
             };
-            case F16 -> new Untiled() {
-                float dot(MemorySegment w, long row, DotOperand x, int token) {
-                    return VectorFloatDots.f16(w, row, x, token);
-                }
-            };
+            // F16 stays scalar for now: in a JVM that has also run other vector kernels, C2 sometimes leaves
+            // VectorFloatDots.f16's vectors as objects (a GB per 50 decode steps); it was only 2x faster anyway.
             default -> new Scalar(type);
         };
     }
