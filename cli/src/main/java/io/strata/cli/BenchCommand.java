@@ -91,7 +91,7 @@ final class BenchCommand implements Callable<Integer> {
             int context = promptTokens + genTokens;
             require(context <= c.contextLength() || c.contextLength() <= 0,
                     "--prompt-tokens + --gen-tokens = " + context + " exceeds the model's context of " + c.contextLength());
-            err.printf("bench: %s, %d threads; measuring memory bandwidth (3 x %d MiB)...%n", path.getFileName(), threadCount, probeMib);
+            err.printf("bench: %s, threads: %d; measuring memory bandwidth (3 x %d MiB)...%n", path.getFileName(), threadCount, probeMib);
             err.flush();
 
             BandwidthProbe.Measurement triad;
