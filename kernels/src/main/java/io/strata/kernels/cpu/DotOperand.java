@@ -13,8 +13,14 @@ public final class DotOperand {
     final QuantizedActivations converted;
     final GgmlType format;
     final int cols;
-    /** Q8_0/Q8_1/Q8_K: the quants, per 32-element group the even elements then the odd ones. Null otherwise. */
+    /**
+     * The quants as 16-bit even/odd halves: Q8_0/Q8_1 per 32-element group the even elements then the odd ones
+     * ({@link VectorLanes#splitEvenOdd}); Q8_K in the 128-element order of {@link VectorLanes#splitKQuant}. Null for
+     * the float formats.
+     */
     final short[] evenOdd;
+    /** Q8_K: per 32-element group the sum of its quants (two bsums), for the Q4_K/Q5_K min terms. */
+    final int[] groupSums32;
     /** Q8 formats: block scales. */
     final float[] scales;
     /** Q8_K: per-16 quant sums. */
@@ -30,13 +36,23 @@ public final class DotOperand {
         this.evenOdd = q == null ? null : new short[q.length];
         this.scales = converted.scalesArray();
         this.groupSums = converted.groupSumsArray();
+        this.groupSums32 = groupSums == null ? null : new int[groupSums.length / 2];
         this.values = converted.valuesArray();
     }
 
     /** Refreshes the split quants from the converted ones, for the first {@code rows} rows. */
     void split(int rows) {
-        if (evenOdd != null) {
-            VectorLanes.splitEvenOdd(converted.quantsArray(), rows * cols, evenOdd);
+        if (evenOdd == null) {
+            return;
+        }
+        int n = rows * cols;
+        if (format == GgmlType.Q8_K) {
+            VectorLanes.splitKQuant(converted.quantsArray(), n, evenOdd);
+            for (int g = 0; g < n / 32; g++) {
+                groupSums32[g] = groupSums[2 * g] + groupSums[2 * g + 1];
+            }
+        } else {
+            VectorLanes.splitEvenOdd(converted.quantsArray(), n, evenOdd);
         }
     }
 
