@@ -19,8 +19,6 @@ public final class DotOperand {
      * the float formats.
      */
     final short[] evenOdd;
-    /** Q8_K: per 32-element group the sum of its quants (two bsums), for the Q4_K/Q5_K min terms. */
-    final int[] groupSums32;
     /** Q8 formats: block scales. */
     final float[] scales;
     /** Q8_K: per-16 quant sums. */
@@ -36,7 +34,6 @@ public final class DotOperand {
         this.evenOdd = q == null ? null : new short[q.length];
         this.scales = converted.scalesArray();
         this.groupSums = converted.groupSumsArray();
-        this.groupSums32 = groupSums == null ? null : new int[groupSums.length / 2];
         this.values = converted.valuesArray();
     }
 
@@ -48,9 +45,6 @@ public final class DotOperand {
         int n = rows * cols;
         if (format == GgmlType.Q8_K) {
             VectorLanes.splitKQuant(converted.quantsArray(), n, evenOdd);
-            for (int g = 0; g < n / 32; g++) {
-                groupSums32[g] = groupSums[2 * g] + groupSums[2 * g + 1];
-            }
         } else {
             VectorLanes.splitEvenOdd(converted.quantsArray(), n, evenOdd);
         }

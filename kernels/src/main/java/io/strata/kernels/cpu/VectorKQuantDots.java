@@ -95,13 +95,12 @@ final class VectorKQuantDots {
         return hsum8(acc) + q4kMinTerm(w, row, x, token);
     }
 
-    /** Lane 2i + 1 moved to lane 2i: the pair sums of the min madd. */
-    private static final VectorShuffle<Integer> NEXT = VectorShuffle.fromValues(INTS, 1, 0, 3, 2, 5, 4, 7, 6);
 
     /**
      * 512-bit form: each 32-byte chunk read twice side by side, its low nibbles taken from the first copy and its
      * high ones from the second: the 16 lanes [group 2j | group 2j + 1], each half times its group's scale,
-     * summed exactly and folded to 8 lanes per super-block; the min terms in a vectorized pass of their own.
+     * summed exactly and folded to 8 lanes per super-block; the min terms in the scalar pass (a vectorized pass of
+     * its own, compiled separately, ran out of C2's inlining budget in some contexts and boxed its vectors).
      */
     static float q4_KWide(MemorySegment w, long row, DotOperand x, int token) {
         int blocks = x.cols / QK_K;
@@ -127,51 +126,9 @@ final class VectorKQuantDots {
             }
             acc = fmaLanes(dy[p] * f16(w, at), fold(sum), acc);
         }
-        return VectorLanes.hsum8Lanes(acc) + q4kMinTermWide(w, row, x, token);
+        return VectorLanes.hsum8Lanes(acc) + q4kMinTerm(w, row, x, token);
     }
 
-    /**
-     * {@link #q4kMinTerm} vectorized: lane 2i of a float accumulator is am_i (odd lanes unused), updated by the same
-     * fma with the same integer m_{2i}·s_{2i} + m_{2i+1}·s_{2i+1}.
-     */
-    private static float q4kMinTermWide(MemorySegment w, long row, DotOperand x, int token) {
-        int blocks = x.cols / QK_K;
-        int b0 = token * blocks;
-        FloatVector mins = FloatVector.zero(FLOATS);
-        // two super-blocks per step (the same fmas in the same order); the step is written out twice, which also
-        // keeps this method too big for C2 to inline into the vector loop, whose inlining budget it would exhaust
-        int b = 0;
-        for (; b + 2 <= blocks; b += 2) {
-            long at = row + (long) Q4_K_BYTES * b;
-            int p = b0 + b;
-            long m = q4kMins(w.get(LONG_LE, at + 4), w.get(INT_LE, at + 12));
-            IntVector ms = bytesToInts8(m).mul(IntVector.fromArray(INTS, x.groupSums32, 8 * p));
-            float dmin = -x.scales[p] * f16(w, at + 2);
-            mins = toFloats(ms.add(ms.rearrange(NEXT))).fma(FloatVector.broadcast(FLOATS, dmin), mins);
-            long at1 = at + Q4_K_BYTES;
-            long m1 = q4kMins(w.get(LONG_LE, at1 + 4), w.get(INT_LE, at1 + 12));
-            IntVector ms1 = bytesToInts8(m1).mul(IntVector.fromArray(INTS, x.groupSums32, 8 * (p + 1)));
-            float dmin1 = -x.scales[p + 1] * f16(w, at1 + 2);
-            mins = toFloats(ms1.add(ms1.rearrange(NEXT))).fma(FloatVector.broadcast(FLOATS, dmin1), mins);
-        }
-        for (; b < blocks; b++) {
-            long at = row + (long) Q4_K_BYTES * b;
-            int p = b0 + b;
-            long m = q4kMins(w.get(LONG_LE, at + 4), w.get(INT_LE, at + 12));
-            IntVector ms = bytesToInts8(m).mul(IntVector.fromArray(INTS, x.groupSums32, 8 * p));
-            float dmin = -x.scales[p] * f16(w, at + 2);
-            mins = toFloats(ms.add(ms.rearrange(NEXT))).fma(FloatVector.broadcast(FLOATS, dmin), mins);
-        }
-        return (mins.lane(0) + mins.lane(4)) + (mins.lane(2) + mins.lane(6));
-    }
-
-    private static final IntVector BYTE_SHIFTS = IntVector.fromArray(INTS, new int[]{0, 8, 16, 24, 0, 8, 16, 24}, 0);
-
-    /** Eight bytes as 8 unsigned ints. */
-    private static IntVector bytesToInts8(long bytes) {
-        return IntVector.broadcast(INTS, (int) bytes).blend((int) (bytes >>> 32), SECOND_HALF)
-                .lanewise(LSHR, BYTE_SHIFTS).and(0xFF);
-    }
 
     /**
      * The min part of a Q4_K row, ((am0 + am2) + (am1 + am3)): four float accumulators of their own, so it runs as
@@ -333,9 +290,33 @@ final class VectorKQuantDots {
     static float q6_KWide(MemorySegment w, long row, DotOperand x, int token) {
         int blocks = x.cols / QK_K;
         int b0 = token * blocks;
-        short[] y = x.evenOdd;
+        int[] lanes = LANES.get();
+        if (lanes.length < 8 * blocks) {
+            lanes = new int[8 * blocks];
+            LANES.set(lanes);
+        }
+        q6kLanesWide(w, row, x, token, lanes);
         float[] dy = x.scales;
         FloatVector acc = FloatVector.zero(FLOATS);
+        for (int b = 0; b < blocks; b++) {
+            long at = row + (long) Q6_K_BYTES * b;
+            acc = fmaLanes(dy[b0 + b] * f16(w, at + 208), IntVector.fromArray(INTS, lanes, 8 * b), acc);
+        }
+        return hsum8(acc);
+    }
+
+    /**
+     * Per-thread room for the integer lanes of one row, 8 per super-block: the wide Q6_K kernel computes them in one
+     * method and FMAs them in another, since both loops in one method need more IR than C2 inlines into one
+     * compilation (its vectors would then be boxed). Grown once to the longest row a thread sees.
+     */
+    private static final ThreadLocal<int[]> LANES = ThreadLocal.withInitial(() -> new int[8 * 64]);
+
+    /** The folded integer lanes of each super-block of a Q6_K row into out[8b .. 8b + 7]. */
+    private static void q6kLanesWide(MemorySegment w, long row, DotOperand x, int token, int[] out) {
+        int blocks = x.cols / QK_K;
+        int b0 = token * blocks;
+        short[] y = x.evenOdd;
         for (int b = 0; b < blocks; b++) {
             long at = row + (long) Q6_K_BYTES * b;
             int p = b0 + b;
@@ -356,9 +337,8 @@ final class VectorKQuantDots {
                 int at64 = QK_K * p + 128 * h + 64 * pair;
                 sum = sum.add(smallLanesWide(qEven, qOdd, y, at64, at64 + 32).mul(sc));
             }
-            acc = fmaLanes(dy[p] * f16(w, at + 208), fold(sum), acc);
+            fold(sum).intoArray(out, 8 * b);
         }
-        return VectorLanes.hsum8Lanes(acc);
     }
 
     /** Group g of half h as 32 unsigned bytes low4 | high2 << 4 (0..63) in element order, read as 8 ints. */
