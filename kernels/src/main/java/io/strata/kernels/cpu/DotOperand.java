@@ -13,7 +13,11 @@ public final class DotOperand {
     final QuantizedActivations converted;
     final GgmlType format;
     final int cols;
-    /** Q8_0/Q8_1/Q8_K: the quants, per 32-element group the even elements then the odd ones. Null otherwise. */
+    /**
+     * The quants as 16-bit even/odd halves: Q8_0/Q8_1 per 32-element group the even elements then the odd ones
+     * ({@link VectorLanes#splitEvenOdd}); Q8_K in the 128-element order of {@link VectorLanes#splitKQuant}. Null for
+     * the float formats.
+     */
     final short[] evenOdd;
     /** Q8 formats: block scales. */
     final float[] scales;
@@ -35,8 +39,14 @@ public final class DotOperand {
 
     /** Refreshes the split quants from the converted ones, for the first {@code rows} rows. */
     void split(int rows) {
-        if (evenOdd != null) {
-            VectorLanes.splitEvenOdd(converted.quantsArray(), rows * cols, evenOdd);
+        if (evenOdd == null) {
+            return;
+        }
+        int n = rows * cols;
+        if (format == GgmlType.Q8_K) {
+            VectorLanes.splitKQuant(converted.quantsArray(), n, evenOdd);
+        } else {
+            VectorLanes.splitEvenOdd(converted.quantsArray(), n, evenOdd);
         }
     }
 

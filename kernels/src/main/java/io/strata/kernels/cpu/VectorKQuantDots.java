@@ -3,12 +3,22 @@ package io.strata.kernels.cpu;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
 
 import java.lang.foreign.MemorySegment;
 
 import static io.strata.kernels.cpu.VectorLanes.BYTES;
+import static io.strata.kernels.cpu.VectorLanes.BYTES_W;
+import static io.strata.kernels.cpu.VectorLanes.INTS_W;
+import static io.strata.kernels.cpu.VectorLanes.SHORTS_W;
+import static io.strata.kernels.cpu.VectorLanes.fold;
+import static io.strata.kernels.cpu.VectorLanes.halvesOf;
+import static io.strata.kernels.cpu.VectorLanes.kEven;
+import static io.strata.kernels.cpu.VectorLanes.smallLanesWide;
+import static io.strata.kernels.cpu.VectorLanes.toFloats;
 import static io.strata.kernels.cpu.VectorLanes.FLOATS;
 import static io.strata.kernels.cpu.VectorLanes.GROUP;
 import static io.strata.kernels.cpu.VectorLanes.INTS;
@@ -19,6 +29,8 @@ import static io.strata.kernels.cpu.VectorLanes.f16;
 import static io.strata.kernels.cpu.VectorLanes.fmaLanes;
 import static io.strata.kernels.cpu.VectorLanes.hsum8;
 import static io.strata.kernels.cpu.VectorLanes.smallLanes;
+import static jdk.incubator.vector.VectorOperators.ASHR;
+import static jdk.incubator.vector.VectorOperators.LSHL;
 import static jdk.incubator.vector.VectorOperators.LSHR;
 import static java.lang.Math.fma;
 
@@ -50,11 +62,15 @@ final class VectorKQuantDots {
 
     /**
      * ggml_vec_dot_q4_K_q8_K: 64-element chunk j holds sub-block 2j in the low nibbles of its 32 bytes and 2j + 1
-     * in the high ones, each in element order, so one 32-byte load gives two groups. Mins go to a 4-lane float
-     * accumulator, am_i = fma(−y.d·dmin, m_{2i}·s_{2i} + m_{2i+1}·s_{2i+1}, am_i); result
-     * hsum8(acc) + ((am0 + am2) + (am1 + am3)).
+     * in the high ones, each in element order. Mins go to a 4-lane float accumulator,
+     * am_i = fma(−y.d·dmin, m_{2i}·s_{2i} + m_{2i+1}·s_{2i+1}, am_i); result hsum8(acc) + ((am0 + am2) + (am1 + am3)).
      */
     static float q4_K(MemorySegment w, long row, DotOperand x, int token) {
+        return VectorLanes.WIDE ? q4_KWide(w, row, x, token) : q4_KNarrow(w, row, x, token);
+    }
+
+    /** 256-bit form: per chunk one 32-byte load, two groups of 8 lanes. */
+    static float q4_KNarrow(MemorySegment w, long row, DotOperand x, int token) {
         int blocks = x.cols / QK_K;
         int b0 = token * blocks;
         short[] y = x.evenOdd;
@@ -68,15 +84,51 @@ final class VectorKQuantDots {
             IntVector sum = IntVector.zero(INTS);
             for (int j = 0; j < 4; j++) {
                 ShortVector q = q4kChunk(w, at, j);
-                int pj = QK_K * p + 64 * j;
-                sum = sum.add(smallLanes(lowNibbleEven(q), lowNibbleOdd(q), y, pj).mul(byteOf(scales, 2 * j)))
-                        .add(smallLanes(highNibbleEven(q), highNibbleOdd(q), y, pj + GROUP)
+                int lo = QK_K * p + kEven(2 * j);
+                int hi = QK_K * p + kEven(2 * j + 1);
+                sum = sum.add(smallLanes(lowNibbleEven(q), lowNibbleOdd(q), y, lo, lo + GROUP).mul(byteOf(scales, 2 * j)))
+                        .add(smallLanes(highNibbleEven(q), highNibbleOdd(q), y, hi, hi + GROUP)
                                 .mul(byteOf(scales, 2 * j + 1)));
             }
             acc = fmaLanes(dy[p] * f16(w, at), sum, acc);
         }
         return hsum8(acc) + q4kMinTerm(w, row, x, token);
     }
+
+
+    /**
+     * 512-bit form: each 32-byte chunk read twice side by side, its low nibbles taken from the first copy and its
+     * high ones from the second: the 16 lanes [group 2j | group 2j + 1], each half times its group's scale,
+     * summed exactly and folded to 8 lanes per super-block; the min terms in the scalar pass (a vectorized pass of
+     * its own, compiled separately, ran out of C2's inlining budget in some contexts and boxed its vectors).
+     */
+    static float q4_KWide(MemorySegment w, long row, DotOperand x, int token) {
+        int blocks = x.cols / QK_K;
+        int b0 = token * blocks;
+        short[] y = x.evenOdd;
+        float[] dy = x.scales;
+        FloatVector acc = FloatVector.zero(FLOATS);
+        for (int b = 0; b < blocks; b++) {
+            long at = row + (long) Q4_K_BYTES * b;
+            int p = b0 + b;
+            long s0to7 = w.get(LONG_LE, at + 4);
+            int s8to11 = w.get(INT_LE, at + 12);
+            long sc = q4kScales(s0to7, s8to11);
+            IntVector sum = IntVector.zero(INTS_W);
+            for (int j = 0; j < 4; j++) {
+                // chunk j: [group 2j | group 2j + 1] = [low | high nibbles]
+                ShortVector q = twice(w, at + 16 + 32L * j);
+                ShortVector even = q.lanewise(LSHR, Q4K_EVEN_SHIFT).and(LOW4);
+                ShortVector odd = q.lanewise(LSHR, Q4K_ODD_SHIFT).and(LOW4);
+                int at64 = QK_K * p + 64 * j;
+                sum = sum.add(smallLanesWide(even, odd, y, at64, at64 + 32)
+                        .mul(halvesOf(byteOf(sc, 2 * j), byteOf(sc, 2 * j + 1))));
+            }
+            acc = fmaLanes(dy[p] * f16(w, at), fold(sum), acc);
+        }
+        return VectorLanes.hsum8Lanes(acc) + q4kMinTerm(w, row, x, token);
+    }
+
 
     /**
      * The min part of a Q4_K row, ((am0 + am2) + (am1 + am3)): four float accumulators of their own, so it runs as
@@ -168,6 +220,10 @@ final class VectorKQuantDots {
      * the next one.
      */
     static float q6_K(MemorySegment w, long row, DotOperand x, int token) {
+        return VectorLanes.WIDE ? q6_KWide(w, row, x, token) : q6_KNarrow(w, row, x, token);
+    }
+
+    static float q6_KNarrow(MemorySegment w, long row, DotOperand x, int token) {
         int blocks = x.cols / QK_K;
         int b0 = token * blocks;
         short[] y = x.evenOdd;
@@ -183,13 +239,106 @@ final class VectorKQuantDots {
                 IntVector qh = ByteVector.fromMemorySegment(BYTES, w, at + 128 + 32L * h, LE).reinterpretAsInts();
                 for (int g = 0; g < 4; g++) {
                     IntVector q = q6kQuants(w, at, h, g, qh);
-                    IntVector lanes = smallLanes(q6kEven(q), q6kOdd(q), y, QK_K * p + 128 * h + 32 * g);
+                    int even = QK_K * p + kEven(4 * h + g);
+                    IntVector lanes = smallLanes(q6kEven(q), q6kOdd(q), y, even, even + GROUP);
                     sum = sum.add(lanes.mul(q6kScales(sc0, sc1, 8 * h + 2 * g)));
                 }
             }
             acc = fmaLanes(dy[p] * f16(w, at + 208), sum, acc);
         }
         return hsum8(acc);
+    }
+
+    /** Left shifts that bring byte l / 4 of an int to the top, in lane l. */
+    private static final IntVector SCALE_SHIFT = IntVector.fromArray(INTS_W,
+            new int[]{24, 24, 24, 24, 16, 16, 16, 16, 8, 8, 8, 8, 0, 0, 0, 0}, 0);
+    /** [first 32 bytes | the same] of a 64-byte vector, as longs. */
+    private static final VectorShuffle<Long> TWICE = VectorShuffle.fromValues(LongVector.SPECIES_512,
+            0, 1, 2, 3, 0, 1, 2, 3);
+
+    /** The 32 bytes at {@code at}, twice, as 32 shorts. */
+    private static ShortVector twice(MemorySegment w, long at) {
+        LongVector v = LongVector.fromMemorySegment(LongVector.SPECIES_256, w, at, LE);
+        return ((LongVector) v.reinterpretShape(LongVector.SPECIES_512, 0)).rearrange(TWICE).reinterpretAsShorts();
+    }
+
+    /** Per-half shifts of the 16-bit words [group a | group b]: ql nibble down, qh bits to bits 4-5. */
+    private static final ShortVector Q4K_EVEN_SHIFT = halves((short) 0, (short) 4);
+    private static final ShortVector Q4K_ODD_SHIFT = halves((short) 8, (short) 12);
+    /** qh bits [0-1 | 2-3] of the low byte, and of the high byte, to bits 4-5. */
+    private static final ShortVector QH_EVEN_SHIFT_LEFT = halves((short) 4, (short) 2);
+    private static final ShortVector QH_ODD_SHIFT_RIGHT = halves((short) 4, (short) 6);
+
+    private static final ShortVector LOW4 = halves((short) 0x000F, (short) 0x000F);
+    private static final ShortVector BITS4_5 = halves((short) 0x0030, (short) 0x0030);
+    private static final ShortVector THIRTY_TWO = halves((short) 32, (short) 32);
+
+    private static ShortVector halves(short a, short b) {
+        short[] v = new short[32];
+        for (int i = 0; i < 32; i++) {
+            v[i] = i < 16 ? a : b;
+        }
+        return ShortVector.fromArray(SHORTS_W, v, 0);
+    }
+
+    /**
+     * 512-bit form: per half, one 64-byte read of the ql bytes gives groups [0 | 1] in its low nibbles and [2 | 3]
+     * in its high ones; the qh bytes, read twice side by side, give bits [0-1 | 2-3] and, after a shift by 4,
+     * [4-5 | 6-7]. (Written out in one method: more bytecode than C2 inlines into a hot caller, so it is compiled
+     * on its own and its whole loop gets C2's inlining budget; see the class comment.)
+     */
+    static float q6_KWide(MemorySegment w, long row, DotOperand x, int token) {
+        int blocks = x.cols / QK_K;
+        int b0 = token * blocks;
+        int[] lanes = LANES.get();
+        if (lanes.length < 8 * blocks) {
+            lanes = new int[8 * blocks];
+            LANES.set(lanes);
+        }
+        q6kLanesWide(w, row, x, token, lanes);
+        float[] dy = x.scales;
+        FloatVector acc = FloatVector.zero(FLOATS);
+        for (int b = 0; b < blocks; b++) {
+            long at = row + (long) Q6_K_BYTES * b;
+            acc = fmaLanes(dy[b0 + b] * f16(w, at + 208), IntVector.fromArray(INTS, lanes, 8 * b), acc);
+        }
+        return hsum8(acc);
+    }
+
+    /**
+     * Per-thread room for the integer lanes of one row, 8 per super-block: the wide Q6_K kernel computes them in one
+     * method and FMAs them in another, since both loops in one method need more IR than C2 inlines into one
+     * compilation (its vectors would then be boxed). Grown once to the longest row a thread sees.
+     */
+    private static final ThreadLocal<int[]> LANES = ThreadLocal.withInitial(() -> new int[8 * 64]);
+
+    /** The folded integer lanes of each super-block of a Q6_K row into out[8b .. 8b + 7]. */
+    private static void q6kLanesWide(MemorySegment w, long row, DotOperand x, int token, int[] out) {
+        int blocks = x.cols / QK_K;
+        int b0 = token * blocks;
+        short[] y = x.evenOdd;
+        for (int b = 0; b < blocks; b++) {
+            long at = row + (long) Q6_K_BYTES * b;
+            int p = b0 + b;
+            IntVector sum = IntVector.zero(INTS_W);
+            for (int i = 0; i < 4; i++) {
+                // half h = i / 2; pair i % 2: groups [0 | 1] (low nibbles of ql bytes [0-31 | 32-63], qh bits
+                // [0-1 | 2-3], scales 0-3), then [2 | 3] (high nibbles, qh bits [4-5 | 6-7], scales 4-7)
+                int h = i >> 1;
+                int pair = i & 1;
+                ShortVector ql = ByteVector.fromMemorySegment(BYTES_W, w, at + 64L * h, LE).reinterpretAsShorts()
+                        .lanewise(LSHR, 4 * pair);
+                ShortVector qh = twice(w, at + 128 + 32L * h).lanewise(LSHR, 4 * pair);
+                IntVector sc = IntVector.broadcast(INTS_W, w.get(INT_LE, at + 192 + 8L * h + 4L * pair))
+                        .lanewise(LSHL, SCALE_SHIFT).lanewise(ASHR, 24);
+                ShortVector qEven = ql.and(LOW4).or(qh.lanewise(LSHL, QH_EVEN_SHIFT_LEFT).and(BITS4_5)).sub(THIRTY_TWO);
+                ShortVector qOdd = ql.lanewise(LSHR, 8).and(LOW4)
+                        .or(qh.lanewise(LSHR, QH_ODD_SHIFT_RIGHT).and(BITS4_5)).sub(THIRTY_TWO);
+                int at64 = QK_K * p + 128 * h + 64 * pair;
+                sum = sum.add(smallLanesWide(qEven, qOdd, y, at64, at64 + 32).mul(sc));
+            }
+            fold(sum).intoArray(out, 8 * b);
+        }
     }
 
     /** Group g of half h as 32 unsigned bytes low4 | high2 << 4 (0..63) in element order, read as 8 ints. */

@@ -4,6 +4,7 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -36,6 +37,22 @@ final class VectorLanes {
     static final VectorSpecies<Integer> INTS = IntVector.SPECIES_256;
     static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_256;
 
+    /**
+     * The 512-bit species for the integer part of the wide kernels: 16 int lanes = the 8 lanes of two groups side by
+     * side, folded back to 8 before the float steps, which stay 256-bit (8 accumulators, as the reference).
+     */
+    static final VectorSpecies<Byte> BYTES_W = ByteVector.SPECIES_512;
+    static final VectorSpecies<Short> SHORTS_W = ShortVector.SPECIES_512;
+    static final VectorSpecies<Integer> INTS_W = IntVector.SPECIES_512;
+
+    /**
+     * Whether the wide (512-bit integer) kernels run: the hardware's preferred vectors are at least 512 bits
+     * (AVX-512), unless {@code -Dstrata.vector.narrow=true}. Both forms give the same bits; the 256-bit one is what
+     * AVX2 machines run (where 512-bit vectors would be emulated).
+     */
+    static final boolean WIDE = IntVector.SPECIES_PREFERRED.vectorBitSize() >= 512
+            && !Boolean.getBoolean("strata.vector.narrow");
+
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
     static final ValueLayout.OfInt INT_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE);
@@ -67,6 +84,38 @@ final class VectorLanes {
     static IntVector smallLanes(ShortVector even, ShortVector odd, short[] y, int p) {
         IntVector pairs = pairSums(even, odd, y, p).reinterpretAsInts();
         return pairs.mul(0x10001).lanewise(ASHR, 16);
+    }
+
+    /** {@link #smallLanes} with the even activations at {@code pEven} and the odd ones at {@code pOdd}. */
+    static IntVector smallLanes(ShortVector even, ShortVector odd, short[] y, int pEven, int pOdd) {
+        ShortVector pairs = even.mul(ShortVector.fromArray(SHORTS, y, pEven))
+                .add(odd.mul(ShortVector.fromArray(SHORTS, y, pOdd)));
+        return pairs.reinterpretAsInts().mul(0x10001).lanewise(ASHR, 16);
+    }
+
+    /**
+     * The 512-bit {@link #smallLanes}: even and odd hold two groups' elements side by side ([group A | group B], 16
+     * shorts each), the activations read at pEven and pOdd in the same arrangement; gives [A's 8 lanes | B's].
+     */
+    static IntVector smallLanesWide(ShortVector even, ShortVector odd, short[] y, int pEven, int pOdd) {
+        ShortVector pairs = even.mul(ShortVector.fromArray(SHORTS_W, y, pEven))
+                .add(odd.mul(ShortVector.fromArray(SHORTS_W, y, pOdd)));
+        return pairs.reinterpretAsInts().mul(0x10001).lanewise(ASHR, 16);
+    }
+
+    private static final VectorShuffle<Integer> SWAP_HALVES = VectorShuffle.fromValues(INTS_W,
+            8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7);
+    /** Lanes 8-15 of a 16-int vector. */
+    static final VectorMask<Integer> HIGH_HALF_W = VectorMask.fromLong(INTS_W, 0xFF00L);
+
+    /** 16 int lanes [A | B] folded to 8: A + B, lane by lane (exact). */
+    static IntVector fold(IntVector wide) {
+        return (IntVector) wide.add(wide.rearrange(SWAP_HALVES)).reinterpretShape(INTS, 0);
+    }
+
+    /** [a ×8 | b ×8]. */
+    static IntVector halvesOf(int a, int b) {
+        return IntVector.broadcast(INTS_W, a).blend(b, HIGH_HALF_W);
     }
 
     /** Short j = q[2j]·y[2j] + q[2j + 1]·y[2j + 1]. */
@@ -110,9 +159,42 @@ final class VectorLanes {
         return t.lane(0) + t.lane(1);
     }
 
+    /**
+     * {@link #hsum8} from the 8 lanes read one by one, the same additions in the same order: less IR than the two
+     * shuffles, for the wide kernels whose loops use up most of C2's inlining budget.
+     */
+    static float hsum8Lanes(FloatVector a) {
+        return ((a.lane(0) + a.lane(4)) + (a.lane(2) + a.lane(6))) + ((a.lane(1) + a.lane(5)) + (a.lane(3) + a.lane(7)));
+    }
+
     /** An F16 field (a block scale) widened to f32. */
     static float f16(MemorySegment w, long offset) {
         return Float.float16ToFloat(w.get(SHORT_LE, offset));
+    }
+
+    /**
+     * Offset of the even activations of 32-element group g in the {@link #splitKQuant} order (from the start of the
+     * super-block, or of any 64-element-aligned span with g counted from it); the odd ones follow 32 shorts later.
+     */
+    static int kEven(int g) {
+        return 64 * (g >> 1) + 16 * (g & 1);
+    }
+
+    /**
+     * Rewrites Q8_K quants for the K-quant kernels: per 64 elements (groups A and B of 32), 16 shorts each of A's
+     * even elements, B's even, A's odd, B's odd ({@link #kEven}). A 512-bit read then gives [A | B] even or odd
+     * elements: the two groups that the low and high nibbles of one 32-byte Q4_K chunk hold, or the low (high)
+     * nibbles of the 64 ql bytes of a Q6_K half. {@code n} is a multiple of 64.
+     */
+    static void splitKQuant(byte[] q, int n, short[] out) {
+        for (int g = 0; g < n / GROUP; g++) {
+            int from = GROUP * g;
+            int to = 64 * (g >> 1) + kEven(g & 1);
+            for (int j = 0; j < 16; j++) {
+                out[to + j] = q[from + 2 * j];
+                out[to + 32 + j] = q[from + 2 * j + 1];
+            }
+        }
     }
 
     /**

@@ -8,6 +8,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
 
@@ -40,6 +41,23 @@ class VectorDotsTest {
                 : DotProduct.dot(type, w, row, x.converted(), t * x.cols(), x.cols());
     }
 
+    /** A single-token kernel called directly. */
+    interface Dot {
+        float dot(MemorySegment w, long row, DotOperand x, int token);
+    }
+
+    /**
+     * The 256-bit and 512-bit forms of the kernels that have both: RowKernel runs one of them (by the hardware), the
+     * test checks each, whatever the machine (the Vector API emulates what the hardware lacks).
+     */
+    private static List<Dot> widthForms(GgmlType type, boolean repacked) {
+        return switch (type) {
+            case Q4_K -> List.of(VectorKQuantDots::q4_KNarrow, VectorKQuantDots::q4_KWide);
+            case Q6_K -> List.of(VectorKQuantDots::q6_KNarrow, VectorKQuantDots::q6_KWide);
+            default -> List.of();
+        };
+    }
+
     private static void assertSameBits(float expected, float actual, String what) {
         assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(actual),
                 what + ": reference " + expected + ", vector " + actual);
@@ -58,6 +76,10 @@ class VectorDotsTest {
             for (int t = 0; t < tokens; t++) {
                 float expected = reference(type, repacked, w, off, x, t);
                 assertSameBits(expected, k.dot(w, off, x, t), what + " row " + r + " token " + t);
+                List<Dot> forms = widthForms(type, repacked);
+                for (int f = 0; f < forms.size(); f++) {
+                    assertSameBits(expected, forms.get(f).dot(w, off, x, t), what + " form " + f + " row " + r + " token " + t);
+                }
                 if (t + k.tile() <= tokens) {
                     k.dotTile(w, off, x, t, tile, 0, 1);
                     assertSameBits(expected, tile[0], what + " tile row " + r + " token " + t);
