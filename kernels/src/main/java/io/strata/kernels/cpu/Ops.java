@@ -26,7 +26,8 @@ public final class Ops {
     /**
      * Dot product with ggml_vec_dot_f32's AVX2 summation order: 4 x 8-lane FMA accumulators over whole 32-element
      * chunks (element i goes to accumulator (i/8)%4, lane i%8), reduced as GGML_F32x8_REDUCE; leftovers added in
-     * order. Written lane by lane so that it needs no scratch array.
+     * order, unfused: the attention goldens get worse with fused leftovers (checked on stories260K-F16/BF16, whose
+     * head dimension of 8 is all leftovers). Written lane by lane so that it needs no scratch array.
      */
     public static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
         int whole = n & ~31;
