@@ -72,8 +72,7 @@ public final class Generator implements AutoCloseable {
                 return StopReason.STOPPED_BY_CALLER;
             }
             if (maxTokens >= 0 && produced >= maxTokens) {
-                // keep the last token in the cache so a follow-up turn can continue from it
-                step(token);
+                // the last token is not fed: a follow-up prompt that contains it recomputes just that one position
                 return StopReason.LENGTH;
             }
             if (cache.length() + 1 >= cache.capacity()) {

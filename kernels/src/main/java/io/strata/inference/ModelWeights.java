@@ -6,11 +6,9 @@ import io.strata.model.arch.ModelConfig;
 import io.strata.model.gguf.GgufFile;
 import io.strata.model.gguf.GgufTensorInfo;
 import io.strata.kernels.WeightMatrix;
+import io.strata.model.tensor.Dequantizer;
 import io.strata.model.tensor.GgmlType;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.stream.Collectors;
 
@@ -35,8 +33,6 @@ public record ModelWeights(
             float[] ffnNorm,
             WeightMatrix gate, WeightMatrix up, WeightMatrix down) {}
 
-    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     public static ModelWeights load(GgufFile f, ModelConfig c) {
         Loader l = new Loader(f);
@@ -97,17 +93,12 @@ public record ModelWeights(
             if (t.elementCount() != n) {
                 throw shape(t, "[" + n + "]");
             }
-            MemorySegment s = f.data(t);
-            float[] v = new float[n];
-            for (int i = 0; i < n; i++) {
-                v[i] = switch (t.type()) {
-                    case F32 -> s.getAtIndex(F32, i);
-                    case F16 -> Float.float16ToFloat(s.getAtIndex(U16, i));
-                    case BF16 -> Float.intBitsToFloat(s.getAtIndex(U16, i) << 16);
-                    default -> throw new ModelFormatException(f.name(), "tensor '" + name + "' type", ModelFormatException.NO_OFFSET,
-                            "a norm or bias must be F32, F16 or BF16, found " + t.type());
-                };
+            if (t.type() != GgmlType.F32 && t.type() != GgmlType.F16 && t.type() != GgmlType.BF16) {
+                throw new ModelFormatException(f.name(), "tensor '" + name + "' type", ModelFormatException.NO_OFFSET,
+                        "a norm or bias must be F32, F16 or BF16, found " + t.type());
             }
+            float[] v = new float[n];
+            Dequantizer.dequantize(t.type(), f.data(t), 0, v, 0, n);
             return v;
         }
 

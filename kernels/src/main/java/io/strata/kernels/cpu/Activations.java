@@ -42,11 +42,7 @@ public final class Activations {
      * t * cols. Rows are whole blocks, so converting the flat range equals converting each row.
      */
     public QuantizedActivations convertedFor(GgmlType weightType, int rows) {
-        return convertedTo(QuantizedActivations.vecDotType(weightType), rows);
-    }
-
-    /** The first {@code rows} rows converted to the activation format {@code format}. */
-    public QuantizedActivations convertedTo(GgmlType format, int rows) {
+        GgmlType format = QuantizedActivations.vecDotType(weightType);
         int slot = slot(format);
         QuantizedActivations q = converted[slot];
         if (q == null) {
