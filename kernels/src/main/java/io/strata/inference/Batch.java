@@ -11,6 +11,7 @@ public final class Batch {
     final int[] positions;
     final KvCache[] caches;
     final boolean[] wantLogits;
+    final boolean[] batchedOrder;
     private int size;
     private int logitRows;
 
@@ -20,6 +21,7 @@ public final class Batch {
         this.positions = new int[capacity];
         this.caches = new KvCache[capacity];
         this.wantLogits = new boolean[capacity];
+        this.batchedOrder = new boolean[capacity];
     }
 
     public void clear() {
@@ -30,6 +32,15 @@ public final class Batch {
 
     /** Adds one token of the sequence owning {@code cache} at {@code position}. Returns its logits row or -1. */
     public int add(KvCache cache, int token, int position, boolean logits) {
+        return add(cache, token, position, logits, false);
+    }
+
+    /**
+     * As {@link #add(KvCache, int, int, boolean)}; {@code promptOrder} says the token belongs to a prompt of two
+     * or more new tokens, which llama.cpp multiplies in its batched (tinyBLAS) order. The flag keeps a token's bits
+     * the same whatever else shares its batch.
+     */
+    public int add(KvCache cache, int token, int position, boolean logits, boolean promptOrder) {
         if (size == capacity) {
             throw new IllegalStateException("batch is full (" + capacity + " tokens)");
         }
@@ -40,6 +51,7 @@ public final class Batch {
         positions[size] = position;
         caches[size] = cache;
         wantLogits[size] = logits;
+        batchedOrder[size] = promptOrder;
         size++;
         return logits ? logitRows++ : -1;
     }
@@ -49,10 +61,18 @@ public final class Batch {
      * are requested. Returns the logits row of the last token.
      */
     public int addSequence(KvCache cache, int[] newTokens, int from, int to) {
+        return addSequence(cache, newTokens, from, to, to - from >= 2);
+    }
+
+    /**
+     * As {@link #addSequence(KvCache, int[], int, int)}, with the summation order given: a scheduler that prefills
+     * a long prompt in chunks passes the same flag for every chunk, so a lone leftover token keeps the prompt's order.
+     */
+    public int addSequence(KvCache cache, int[] newTokens, int from, int to, boolean promptOrder) {
         int start = cache.length();
         int row = -1;
         for (int i = from; i < to; i++) {
-            row = add(cache, newTokens[i], start + i - from, i == to - 1);
+            row = add(cache, newTokens[i], start + i - from, i == to - 1, promptOrder);
         }
         return row;
     }

@@ -41,6 +41,7 @@ public final class Transformer implements AutoCloseable {
     private int attendLayer;          // the layer and batch attendRange works on (fields: the task is preallocated)
     private Batch attendBatch;
     private final Activations finalNorm;
+    private final boolean[] noBatchedOrder;
 
     public Transformer(ModelConfig config, ModelWeights weights, int maxBatchTokens, int maxContext) {
         this(config, weights, maxBatchTokens, maxContext, Integer.getInteger("strata.threads", Runtime.getRuntime().availableProcessors()));
@@ -67,6 +68,7 @@ public final class Transformer implements AutoCloseable {
         this.up = new float[maxBatchTokens * config.feedForwardLength()];
         this.scores = new float[team.size()][roundUp32(maxContext)];
         this.finalNorm = new Activations(maxBatchTokens, d);
+        this.noBatchedOrder = new boolean[maxBatchTokens];
     }
 
     public ModelConfig config() { return config; }
@@ -97,7 +99,7 @@ public final class Transformer implements AutoCloseable {
         }
         for (int l = 0; l < config.layerCount(); l++) {
             attention(l, batch, n);
-            feedForward(l, n);
+            feedForward(l, batch, n);
         }
         for (int t = 0; t < n; t++) {
             KvCache c = batch.caches[t];
@@ -114,7 +116,8 @@ public final class Transformer implements AutoCloseable {
         }
         finalNorm.changed();
         if (rows > 0) {
-            matmul.apply(weights.output(), finalNorm, rows, logits, config.vocabSize());
+            // each sequence's logits as if it ran alone: one row, vec_dot's order
+            matmul.apply(weights.output(), finalNorm, rows, logits, config.vocabSize(), noBatchedOrder);
         }
     }
 
@@ -133,9 +136,9 @@ public final class Transformer implements AutoCloseable {
         }
         xb.changed();
         // q, k, v projections (+ biases)
-        matmul.apply(w.wq(), xb, n, q, qDim);
-        matmul.apply(w.wk(), xb, n, k, kvDim);
-        matmul.apply(w.wv(), xb, n, v, kvDim);
+        matmul.apply(w.wq(), xb, n, q, qDim, batch.batchedOrder);
+        matmul.apply(w.wk(), xb, n, k, kvDim, batch.batchedOrder);
+        matmul.apply(w.wv(), xb, n, v, kvDim, batch.batchedOrder);
         for (int t = 0; t < n; t++) {
             addBias(q, t * qDim, w.bq());
             addBias(k, t * kvDim, w.bk());
@@ -163,7 +166,7 @@ public final class Transformer implements AutoCloseable {
         attendBatch = null;
         attnOut.changed();
         // x = x + Wo o (+ bias)
-        matmul.apply(w.wo(), attnOut, n, proj, d);
+        matmul.apply(w.wo(), attnOut, n, proj, d, batch.batchedOrder);
         for (int t = 0; t < n; t++) {
             addBias(proj, t * d, w.bo());
             Ops.add(x, t * d, proj, t * d, d);
@@ -202,7 +205,7 @@ public final class Transformer implements AutoCloseable {
         }
     }
 
-    private void feedForward(int l, int n) {
+    private void feedForward(int l, Batch batch, int n) {
         ModelWeights.Layer w = weights.layers()[l];
         int d = config.embeddingLength();
         int ff = config.feedForwardLength();
@@ -212,13 +215,13 @@ public final class Transformer implements AutoCloseable {
         }
         xb.changed();
         float[] act = ffnAct.values();
-        matmul.apply(w.gate(), xb, n, act, ff);
-        matmul.apply(w.up(), xb, n, up, ff);
+        matmul.apply(w.gate(), xb, n, act, ff, batch.batchedOrder);
+        matmul.apply(w.up(), xb, n, up, ff, batch.batchedOrder);
         for (int t = 0; t < n; t++) {
             Ops.siluTimes(act, t * ff, up, t * ff, ff);
         }
         ffnAct.changed();
-        matmul.apply(w.down(), ffnAct, n, proj, d);
+        matmul.apply(w.down(), ffnAct, n, proj, d, batch.batchedOrder);
         for (int t = 0; t < n; t++) {
             Ops.add(x, t * d, proj, t * d, d);
         }

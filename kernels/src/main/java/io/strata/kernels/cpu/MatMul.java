@@ -27,6 +27,8 @@ public final class MatMul {
     private WeightMatrix w;
     private DotOperand x;
     private RowKernel kernel;
+    private RowKernel batchedKernel;  // set when tokens mix the two orders: token t takes it where order[t]
+    private boolean[] order;
     private int tokens;
     private float[] out;
     private int outStride;
@@ -41,6 +43,18 @@ public final class MatMul {
     }
 
     public void apply(WeightMatrix weights, Activations input, int tokenCount, float[] output, int stride) {
+        apply(weights, input, tokenCount, output, stride, null);
+    }
+
+    /**
+     * As {@link #apply(WeightMatrix, Activations, int, float[], int)}, with the summation order chosen per token:
+     * token t goes through llama.cpp's batched (tinyBLAS) order where {@code batchedOrder[t]}, through vec_dot's
+     * otherwise. A continuous batch mixes prompt tokens with other sequences' decode tokens, and each must get the
+     * bits it would get if its sequence ran alone. {@code batchedOrder == null} keeps the one-call rule (batched
+     * order for every token of a call with two or more).
+     */
+    public void apply(WeightMatrix weights, Activations input, int tokenCount, float[] output, int stride,
+                      boolean[] batchedOrder) {
         if (input.cols() != weights.cols()) {
             throw new IllegalArgumentException(weights.name() + ": input has " + input.cols() + " columns, the weight " + weights.cols());
         }
@@ -57,9 +71,27 @@ public final class MatMul {
         this.w = weights;
         this.x = input.operandFor(weights.type(), tokenCount);
         // llama.cpp multiplies a batch of two or more tokens through tinyBLAS, whose order differs for a few types
-        this.kernel = tokenCount > 1 && DotProduct.batchedOrderDiffers(weights.type(), weights.cols())
-                ? RowKernel.batched(weights.type())
-                : RowKernel.forWeights(weights.type(), weights.rows(), vector);
+        boolean differs = DotProduct.batchedOrderDiffers(weights.type(), weights.cols());
+        RowKernel plain = RowKernel.forWeights(weights.type(), weights.rows(), vector);
+        this.kernel = plain;
+        this.batchedKernel = null;
+        this.order = null;
+        if (differs && batchedOrder == null && tokenCount > 1) {
+            this.kernel = RowKernel.batched(weights.type());
+        } else if (differs && batchedOrder != null) {
+            int batched = 0;
+            for (int t = 0; t < tokenCount; t++) {
+                if (batchedOrder[t]) {
+                    batched++;
+                }
+            }
+            if (batched == tokenCount) {
+                this.kernel = RowKernel.batched(weights.type());
+            } else if (batched > 0) {
+                this.batchedKernel = RowKernel.batched(weights.type());
+                this.order = batchedOrder;
+            }
+        }
         this.tokens = tokenCount;
         this.out = output;
         this.outStride = stride;
@@ -67,6 +99,7 @@ public final class MatMul {
         this.w = null;
         this.x = null;
         this.out = null;
+        this.order = null;
     }
 
     private void rows(int from, int to, int worker) {
@@ -78,6 +111,10 @@ public final class MatMul {
         int n = tokens;
         float[] y = out;
         int stride = outStride;
+        if (order != null) {
+            mixedRows(from, to, in, data, rowBytes, n, y, stride);
+            return;
+        }
         for (int r = from; r < to; r++) {
             long off = r * rowBytes;
             int t = 0;
@@ -88,6 +125,20 @@ public final class MatMul {
             }
             for (; t < n; t++) {
                 y[t * stride + r] = k.dot(data, off, in, t);
+            }
+        }
+    }
+
+    /** Rows whose tokens mix the two orders: one token at a time, each through its own order's kernel. */
+    private void mixedRows(int from, int to, DotOperand in, MemorySegment data, long rowBytes, int n, float[] y,
+                           int stride) {
+        RowKernel plain = kernel;
+        RowKernel batched = batchedKernel;
+        boolean[] batchedOrder = order;
+        for (int r = from; r < to; r++) {
+            long off = r * rowBytes;
+            for (int t = 0; t < n; t++) {
+                y[t * stride + r] = (batchedOrder[t] ? batched : plain).dot(data, off, in, t);
             }
         }
     }

@@ -1,0 +1,28 @@
+package io.strata.worker.engine;
+
+import io.strata.inference.sampling.SamplingParams;
+
+import java.util.Objects;
+
+/**
+ * One sequence to generate, as the engine sees it: token ids in, token ids out. Text, templates and stop strings
+ * belong to the coordinator; the engine only knows end-of-generation tokens and the token budget.
+ *
+ * @param id        the caller's name for the request (logs, errors)
+ * @param prompt    the prompt's token ids, at least one
+ * @param sampling  how each next token is chosen
+ * @param maxTokens the most tokens to generate, at least 1
+ */
+public record GenerationRequest(String id, int[] prompt, SamplingParams sampling, int maxTokens) {
+    public GenerationRequest {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(prompt, "prompt");
+        Objects.requireNonNull(sampling, "sampling");
+        if (prompt.length == 0) {
+            throw new IllegalArgumentException("the prompt is empty: nothing to condition on");
+        }
+        if (maxTokens < 1) {
+            throw new IllegalArgumentException("maxTokens must be at least 1, got " + maxTokens);
+        }
+    }
+}
