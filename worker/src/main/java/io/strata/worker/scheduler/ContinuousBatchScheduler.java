@@ -50,6 +50,8 @@ public final class ContinuousBatchScheduler implements InferenceEngine {
 
     private final ConcurrentLinkedQueue<Sequence> incoming = new ConcurrentLinkedQueue<>();
     private final AtomicInteger queued = new AtomicInteger();
+    /** Accepted and not yet finished: running plus queued. */
+    private final AtomicInteger inSystem = new AtomicInteger();
     private final ArrayDeque<Sequence> waiting = new ArrayDeque<>();
     private final List<Sequence> running = new ArrayList<>();
     private final List<Sequence> inStep = new ArrayList<>();
@@ -103,10 +105,12 @@ public final class ContinuousBatchScheduler implements InferenceEngine {
         if (closed) {
             throw new IllegalStateException("the engine is shut down");
         }
-        if (queued.incrementAndGet() > config.maxWaiting()) {
-            queued.decrementAndGet();
-            throw new EngineOverloadedException("the queue is full (" + config.maxWaiting() + " requests waiting)", 1);
+        if (inSystem.incrementAndGet() > config.slots() + config.maxWaiting()) {
+            inSystem.decrementAndGet();
+            throw new EngineOverloadedException("the queue is full (" + config.slots() + " running, "
+                    + config.maxWaiting() + " waiting)", 1);
         }
+        queued.incrementAndGet();
         Sequence seq = new Sequence(request, listener, this);
         incoming.add(seq);
         wake();
@@ -328,6 +332,7 @@ public final class ContinuousBatchScheduler implements InferenceEngine {
     }
 
     private void notifyFinished(Sequence s, FinishReason reason) {
+        inSystem.decrementAndGet();
         try {
             s.listener.onFinished(reason, s.request.prompt().length, s.generated);
         } catch (RuntimeException e) {
@@ -336,6 +341,7 @@ public final class ContinuousBatchScheduler implements InferenceEngine {
     }
 
     private void notifyFailed(Sequence s, String message) {
+        inSystem.decrementAndGet();
         try {
             s.listener.onFailed(message);
         } catch (RuntimeException e) {
