@@ -35,7 +35,8 @@ public final class GenerationJob {
                 ChoiceRun run = new ChoiceRun(i, spec, context, sink, model.tokenizer(), metrics, arrivalNanos);
                 runs.add(run);
                 run.started(model.engine().submit(
-                        new GenerationRequest(requestId + "/" + i, spec.prompt(), spec.sampling(), spec.maxTokens()), run));
+                        new GenerationRequest(requestId + "/" + i, spec.prompt(), spec.sampling(), spec.maxTokens(),
+                                spec.ignoreEos()), run));
             }
         } catch (EngineOverloadedException e) {
             runs.forEach(ChoiceRun::cancel);

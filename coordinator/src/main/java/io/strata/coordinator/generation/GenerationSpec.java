@@ -9,8 +9,13 @@ import java.util.List;
  * strings and how many log-probability alternatives to report (0 with {@code wantLogprobs} = only the chosen token's).
  */
 public record GenerationSpec(int[] prompt, SamplingParams sampling, int maxTokens, List<String> stop,
-                             boolean wantLogprobs, int topLogprobs) {
+                             boolean wantLogprobs, int topLogprobs, boolean ignoreEos) {
     public GenerationSpec {
         stop = List.copyOf(stop);
+    }
+
+    public GenerationSpec(int[] prompt, SamplingParams sampling, int maxTokens, List<String> stop,
+                          boolean wantLogprobs, int topLogprobs) {
+        this(prompt, sampling, maxTokens, stop, wantLogprobs, topLogprobs, false);
     }
 }

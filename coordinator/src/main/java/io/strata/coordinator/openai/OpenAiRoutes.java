@@ -91,6 +91,7 @@ public final class OpenAiRoutes {
         Integer maxTokens = r.optInt("max_tokens", 1, Integer.MAX_VALUE, 16);
         SamplingParams sampling = OpenAiParams.sampling(r, logprobs == null ? 0 : Math.max(1, logprobs));
         List<String> stop = r.optStringOrArray("stop", 4);
+        boolean ignoreEos = r.optBoolean("ignore_eos", false);
         Context ctx = vertx.getOrCreateContext();
         vertx.executeBlocking(() -> {
             List<int[]> ids = new ArrayList<>();
@@ -114,7 +115,7 @@ public final class OpenAiRoutes {
                     groups[specs.size()] = p;
                     wantLp[specs.size()] = logprobs != null;
                     specs.add(new GenerationSpec(prompt, OpenAiParams.forChoice(sampling, j), budget, stop,
-                            logprobs != null, logprobs == null ? 0 : logprobs));
+                            logprobs != null, logprobs == null ? 0 : logprobs, ignoreEos));
                 }
             }
             OpenAiResponder out = new OpenAiResponder(OpenAiResponder.Kind.COMPLETION, rc, metrics, name, stream,
@@ -216,6 +217,7 @@ public final class OpenAiRoutes {
         int topCount = top == null ? 0 : top;
         SamplingParams sampling = OpenAiParams.sampling(r, logprobs ? Math.max(1, topCount) : 0);
         List<String> stop = r.optStringOrArray("stop", 4);
+        boolean ignoreEos = r.optBoolean("ignore_eos", false);
         Context ctx = vertx.getOrCreateContext();
         vertx.executeBlocking(() -> model.tokenizeChat(model.renderChat(messages))).onComplete(done -> guard(rc, () -> {
             if (done.failed()) {
@@ -231,7 +233,8 @@ public final class OpenAiRoutes {
             boolean[] wantLp = new boolean[n];
             for (int j = 0; j < n; j++) {
                 wantLp[j] = logprobs;
-                specs.add(new GenerationSpec(prompt, OpenAiParams.forChoice(sampling, j), budget, stop, logprobs, topCount));
+                specs.add(new GenerationSpec(prompt, OpenAiParams.forChoice(sampling, j), budget, stop, logprobs,
+                        topCount, ignoreEos));
             }
             OpenAiResponder out = new OpenAiResponder(OpenAiResponder.Kind.CHAT, rc, metrics, name, stream,
                     includeUsage, wantLp, arrival);

@@ -299,7 +299,7 @@ public final class ContinuousBatchScheduler implements InferenceEngine {
         }
         int token = s.sampler.sample(logits, s.logitsRow * vocab, vocab);
         s.sampler.accept(token);
-        if (vocabulary.isEndOfGeneration(token)) {
+        if (!s.request.ignoreEos() && vocabulary.isEndOfGeneration(token)) {
             finish(s, FinishReason.END_OF_GENERATION);
             return;
         }
