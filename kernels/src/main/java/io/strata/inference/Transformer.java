@@ -82,30 +82,54 @@ public final class Transformer implements AutoCloseable {
      * tokens that asked for them into {@code logits} (row i = the i-th such token, {@code vocabSize} floats each).
      */
     public void forward(Batch batch, float[] logits) {
-        int n = batch.size();
-        if (n > maxBatchTokens) {
-            throw new IllegalArgumentException("batch of " + n + " tokens exceeds the maximum of " + maxBatchTokens);
-        }
+        embed(batch);
+        layers(batch, 0, config.layerCount());
+        commit(batch);
+        head(batch, logits);
+    }
+
+    /**
+     * The first pipeline stage's start: the residual stream {@link #hidden()} = the batch's token embeddings.
+     * {@link #forward} is {@code embed}, {@code layers} over all layers, {@code commit}, {@code head}; a pipeline
+     * stage runs its own part and passes {@link #hidden()} on.
+     */
+    public void embed(Batch batch) {
+        int n = checkBatch(batch);
         int d = config.embeddingLength();
         for (int t = 0; t < n; t++) {
             int token = batch.tokens[t];
             if (token < 0 || token >= config.vocabSize()) {
                 throw new IllegalArgumentException("token id " + token + " is outside the vocabulary of " + config.vocabSize());
             }
-            if (batch.positions[t] >= maxContext) {
-                throw new IllegalArgumentException("position " + batch.positions[t] + " exceeds the context of " + maxContext);
-            }
             Dequantize.row(weights.tokenEmbedding(), token, x, t * d);
         }
-        for (int l = 0; l < config.layerCount(); l++) {
+    }
+
+    /** Layers {@code [from, to)} over the residual stream, appending those layers' keys and values to the caches. */
+    public void layers(Batch batch, int from, int to) {
+        int n = checkBatch(batch);
+        if (from < 0 || to > config.layerCount() || from > to) {
+            throw new IllegalArgumentException("layers [" + from + ", " + to + ") are outside the model's "
+                    + config.layerCount() + " layers");
+        }
+        for (int l = from; l < to; l++) {
             attention(l, batch, n);
             feedForward(l, batch, n);
         }
-        for (int t = 0; t < n; t++) {
+    }
+
+    /** Marks the batch's positions as filled in their caches, once this process has run all its layers. */
+    public void commit(Batch batch) {
+        for (int t = 0; t < batch.size(); t++) {
             KvCache c = batch.caches[t];
             c.advanceTo(batch.positions[t] + 1);
         }
-        // logits = Wout * RMSNorm(x) for the tokens that want them
+    }
+
+    /** The last stage's end: logits = Wout * RMSNorm(x) for the tokens that want them. */
+    public void head(Batch batch, float[] logits) {
+        int n = checkBatch(batch);
+        int d = config.embeddingLength();
         int rows = 0;
         float[] fn = finalNorm.values();
         for (int t = 0; t < n; t++) {
@@ -119,6 +143,27 @@ public final class Transformer implements AutoCloseable {
             // each sequence's logits as if it ran alone: one row, vec_dot's order
             matmul.apply(weights.output(), finalNorm, rows, logits, config.vocabSize(), noBatchedOrder);
         }
+    }
+
+    /**
+     * The residual stream, token t's {@code embeddingLength} floats at {@code t * embeddingLength}: what a pipeline
+     * stage sends to the next, and where the next one writes what it received before {@link #layers}.
+     */
+    public float[] hidden() {
+        return x;
+    }
+
+    private int checkBatch(Batch batch) {
+        int n = batch.size();
+        if (n > maxBatchTokens) {
+            throw new IllegalArgumentException("batch of " + n + " tokens exceeds the maximum of " + maxBatchTokens);
+        }
+        for (int t = 0; t < n; t++) {
+            if (batch.positions[t] >= maxContext) {
+                throw new IllegalArgumentException("position " + batch.positions[t] + " exceeds the context of " + maxContext);
+            }
+        }
+        return n;
     }
 
     private void attention(int l, Batch batch, int n) {

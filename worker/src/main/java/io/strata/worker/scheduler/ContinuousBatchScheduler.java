@@ -328,6 +328,7 @@ public final class ContinuousBatchScheduler implements InferenceEngine {
         }
         s.finished = true;
         s.slot.release();
+        publishLoad(); // before the listener hears of it: a caller that sees the end sees the slot free
         notifyFinished(s, reason);
     }
 
@@ -365,11 +366,13 @@ public final class ContinuousBatchScheduler implements InferenceEngine {
 
     private void publishLoad() {
         long used = 0;
+        int busy = 0;
         for (KvSlot slot : slots) {
             used += slot.usedPositions();
+            busy += slot.isFree() ? 0 : 1;
         }
         kvUsage = (double) used / ((long) slots.length * config.contextSize());
-        runningCount = running.size();
+        runningCount = busy;
     }
 
     @Override
