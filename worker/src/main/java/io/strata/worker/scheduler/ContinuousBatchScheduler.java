@@ -173,31 +173,35 @@ public final class ContinuousBatchScheduler implements InferenceEngine {
         }
         steps++;
         lastStepNanos = System.nanoTime();
-        for (Sequence s : inStep) {
-            advance(s);
+        for (int i = 0; i < inStep.size(); i++) {
+            advance(inStep.get(i));
         }
         inStep.clear();
-        running.removeIf(s -> s.finished);
+        running.removeIf(Sequence::isFinished);
         publishLoad();
         return true;
     }
 
     private void dropCancelled() {
-        for (Sequence s : running) {
+        for (int i = 0; i < running.size(); i++) {
+            Sequence s = running.get(i);
             if (s.isCancelled()) {
                 finish(s, FinishReason.CANCELLED);
             }
         }
-        running.removeIf(s -> s.finished);
-        waiting.removeIf(s -> {
+        running.removeIf(Sequence::isFinished);
+        if (waiting.isEmpty()) {
+            return; // (an iterator per step otherwise)
+        }
+        for (java.util.Iterator<Sequence> it = waiting.iterator(); it.hasNext(); ) {
+            Sequence s = it.next();
             if (s.isCancelled()) {
+                it.remove();
                 queued.decrementAndGet();
                 s.finished = true;
                 notifyFinished(s, FinishReason.CANCELLED);
-                return true;
             }
-            return false;
-        });
+        }
     }
 
     /** Moves queued requests into free slots, each into the free slot holding the longest prefix of its prompt. */
@@ -252,7 +256,8 @@ public final class ContinuousBatchScheduler implements InferenceEngine {
         batch.clear();
         int budget = config.stepTokenBudget();
         int rows = 0;
-        for (Sequence s : running) {
+        for (int i = 0; i < running.size(); i++) {
+            Sequence s = running.get(i);
             s.logitsRow = -1;
             s.chunk = 0;
             if (!s.prefilling()) {
@@ -263,7 +268,8 @@ public final class ContinuousBatchScheduler implements InferenceEngine {
                 inStep.add(s);
             }
         }
-        for (Sequence s : running) {
+        for (int i = 0; i < running.size(); i++) {
+            Sequence s = running.get(i);
             if (budget == 0) {
                 break;
             }
@@ -360,8 +366,8 @@ public final class ContinuousBatchScheduler implements InferenceEngine {
                 notifyFailed(s, message);
             }
         }
-        running.removeIf(s -> s.finished);
-        waiting.removeIf(s -> s.finished);
+        running.removeIf(Sequence::isFinished);
+        waiting.removeIf(Sequence::isFinished);
     }
 
     private void publishLoad() {
