@@ -280,9 +280,9 @@ public final class ContinuousBatchScheduler implements InferenceEngine {
                 boolean promptOrder = prompt.length >= 2;
                 KvCache c = s.slot.cache();
                 int pos = c.length();
-                for (int i = 0; i < n; i++) {
-                    boolean wantLogits = last && i == n - 1;
-                    batch.add(c, prompt[s.prefilled + i], pos + i, wantLogits, promptOrder);
+                for (int j = 0; j < n; j++) {
+                    boolean wantLogits = last && j == n - 1;
+                    batch.add(c, prompt[s.prefilled + j], pos + j, wantLogits, promptOrder);
                 }
                 if (last) {
                     s.logitsRow = rows++;
