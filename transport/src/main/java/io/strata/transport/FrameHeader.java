@@ -9,13 +9,13 @@ import java.nio.ByteOrder;
  * A flyweight over the fixed 56-byte header that starts every frame, little-endian:
  *
  * <pre>
- *  0 int   magic 'STRA'        4 short version       6 byte kind       7 byte dtype (0 = F32)
+ *  0 int   magic 'STRA'        4 short version       6 byte kind       7 byte dtype (0 = F32, 1 = I32)
  *  8 long  plan version       16 long  step          24 int batch id
  * 28 int   rows               32 int   cols          36 int chunk index 40 int chunk count
- * 44 int   floats in chunk    48 int   sender        52 int element offset of the chunk
+ * 44 int   elements in chunk  48 int   sender        52 int element offset of the chunk
  * </pre>
  *
- * followed by the chunk's floats. A tensor larger than one Aeron message travels as several chunks, each with
+ * followed by the chunk's elements (4 bytes each). A tensor larger than one Aeron message travels as several chunks, each with
  * the whole tensor's shape and its own offset, so the receiver can place it without buffering.
  */
 public final class FrameHeader {
@@ -23,6 +23,7 @@ public final class FrameHeader {
     public static final int MAGIC = 0x41525453; // "STRA" little-endian
     public static final short VERSION = 1;
     public static final byte DTYPE_F32 = 0;
+    public static final byte DTYPE_I32 = 1;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     private DirectBuffer buffer;
@@ -34,12 +35,13 @@ public final class FrameHeader {
         return this;
     }
 
-    public void write(MutableDirectBuffer b, int off, FrameKind kind, long planVersion, long step, int batchId,
-                      int rows, int cols, int chunkIndex, int chunkCount, int floats, int sender, int elementOffset) {
+    public void write(MutableDirectBuffer b, int off, FrameKind kind, byte dtype, long planVersion, long step,
+                      int batchId, int rows, int cols, int chunkIndex, int chunkCount, int floats, int sender,
+                      int elementOffset) {
         b.putInt(off, MAGIC, LE);
         b.putShort(off + 4, VERSION, LE);
         b.putByte(off + 6, (byte) kind.ordinal());
-        b.putByte(off + 7, DTYPE_F32);
+        b.putByte(off + 7, dtype);
         b.putLong(off + 8, planVersion, LE);
         b.putLong(off + 16, step, LE);
         b.putInt(off + 24, batchId, LE);
@@ -66,8 +68,8 @@ public final class FrameHeader {
         if (kind() == null) {
             return "unknown frame kind " + buffer.getByte(offset + 6);
         }
-        if (buffer.getByte(offset + 7) != DTYPE_F32) {
-            return "unknown dtype " + buffer.getByte(offset + 7);
+        if (dtype() != DTYPE_F32 && dtype() != DTYPE_I32) {
+            return "unknown dtype " + dtype();
         }
         long elements = (long) rows() * cols();
         if (rows() < 0 || cols() < 0 || floats() < 0 || elementOffset() < 0
@@ -84,6 +86,8 @@ public final class FrameHeader {
     }
 
     public FrameKind kind() { return FrameKind.of(buffer.getByte(offset + 6)); }
+
+    public byte dtype() { return buffer.getByte(offset + 7); }
 
     public long planVersion() { return buffer.getLong(offset + 8, LE); }
 

@@ -9,7 +9,9 @@ public enum FrameKind {
     /** One rank's part in an all-gather (a vocabulary slice of logits, say). */
     ALL_GATHER,
     /** Sampled token ids and log-probabilities back to the head. */
-    TOKENS;
+    TOKENS,
+    /** A step's batch descriptor (token ids, positions, sequence slots, flags) from the head to every rank. */
+    BATCH;
 
     private static final FrameKind[] VALUES = values();
 

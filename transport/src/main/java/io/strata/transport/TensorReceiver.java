@@ -33,6 +33,7 @@ public final class TensorReceiver implements AutoCloseable {
     private long wantStep;
     private int wantSeq;
     private float[] dst;
+    private int[] intDst;
     private int dstOffset;
     private int received;
     private int expected;
@@ -70,11 +71,24 @@ public final class TensorReceiver implements AutoCloseable {
      */
     public int receive(FrameKind kind, long planVersion, long step, int seq, float[] out, int offset, int capacity,
                        long deadlineNanos) {
+        dst = out;
+        intDst = null;
+        return await(kind, planVersion, step, seq, offset, capacity, deadlineNanos);
+    }
+
+    /** As {@link #receive}, for a tensor of ints. */
+    public int receiveInts(FrameKind kind, long planVersion, long step, int seq, int[] out, int offset, int capacity,
+                           long deadlineNanos) {
+        dst = null;
+        intDst = out;
+        return await(kind, planVersion, step, seq, offset, capacity, deadlineNanos);
+    }
+
+    private int await(FrameKind kind, long planVersion, long step, int seq, int offset, int capacity, long deadlineNanos) {
         wantKind = kind;
         wantPlan = planVersion;
         wantStep = step;
         wantSeq = seq;
-        dst = out;
         dstOffset = offset;
         received = 0;
         expected = -1;
@@ -102,6 +116,7 @@ public final class TensorReceiver implements AutoCloseable {
             }
         } finally {
             dst = null;
+            intDst = null;
         }
     }
 
@@ -128,6 +143,11 @@ public final class TensorReceiver implements AutoCloseable {
                     + " arrived while waiting for plan " + wantPlan + " step " + wantStep + "/" + wantSeq);
             return Action.BREAK;
         }
+        if ((header.dtype() == FrameHeader.DTYPE_I32) != (intDst != null)) {
+            failure = new TransportException(TransportException.Kind.MALFORMED, "a " + header.kind() + " frame on " + name
+                    + " carries " + (header.dtype() == FrameHeader.DTYPE_I32 ? "ints" : "floats") + ", expected the other");
+            return Action.BREAK;
+        }
         int elements = header.rows() * header.cols();
         if (expected < 0) {
             if (elements > capacity) {
@@ -145,8 +165,14 @@ public final class TensorReceiver implements AutoCloseable {
         }
         int n = header.floats();
         int at = dstOffset + header.elementOffset();
-        for (int i = 0; i < n; i++) {
-            dst[at + i] = buffer.getFloat(offset + FrameHeader.LENGTH + 4 * i, ByteOrder.LITTLE_ENDIAN);
+        if (intDst != null) {
+            for (int i = 0; i < n; i++) {
+                intDst[at + i] = buffer.getInt(offset + FrameHeader.LENGTH + 4 * i, ByteOrder.LITTLE_ENDIAN);
+            }
+        } else {
+            for (int i = 0; i < n; i++) {
+                dst[at + i] = buffer.getFloat(offset + FrameHeader.LENGTH + 4 * i, ByteOrder.LITTLE_ENDIAN);
+            }
         }
         received += n;
         bytesReceived += length;

@@ -64,9 +64,27 @@ public final class TensorSender implements AutoCloseable {
         for (int c = 0; c < chunks; c++) {
             int from = c * maxChunkFloats;
             int n = Math.min(maxChunkFloats, total - from);
-            header.write(buffer, 0, kind, planVersion, step, batchId, rows, cols, c, chunks, n, sender, from);
+            header.write(buffer, 0, kind, FrameHeader.DTYPE_F32, planVersion, step, batchId, rows, cols, c, chunks, n,
+                    sender, from);
             for (int i = 0; i < n; i++) {
                 buffer.putFloat(FrameHeader.LENGTH + 4 * i, data[offset + from + i], ByteOrder.LITTLE_ENDIAN);
+            }
+            offer(FrameHeader.LENGTH + 4 * n, step, deadlineNanos);
+        }
+    }
+
+    /** Sends {@code rows x cols} ints from {@code data[offset..]} (batch descriptors, token ids). */
+    public void sendInts(FrameKind kind, long planVersion, long step, int batchId, int rows, int cols,
+                         int[] data, int offset, long deadlineNanos) {
+        int total = Math.multiplyExact(rows, cols);
+        int chunks = Math.max(1, (total + maxChunkFloats - 1) / maxChunkFloats);
+        for (int c = 0; c < chunks; c++) {
+            int from = c * maxChunkFloats;
+            int n = Math.min(maxChunkFloats, total - from);
+            header.write(buffer, 0, kind, FrameHeader.DTYPE_I32, planVersion, step, batchId, rows, cols, c, chunks, n,
+                    sender, from);
+            for (int i = 0; i < n; i++) {
+                buffer.putInt(FrameHeader.LENGTH + 4 * i, data[offset + from + i], ByteOrder.LITTLE_ENDIAN);
             }
             offer(FrameHeader.LENGTH + 4 * n, step, deadlineNanos);
         }

@@ -234,4 +234,23 @@ class TransportTest {
             nodes[3].close();
         }
     }
+
+    @Test
+    void aBatchDescriptorOfIntsCrossesAndAFloatReceiveRefusesIt() throws Exception {
+        String ch = Channels.udp("127.0.0.1", freePort());
+        int id = stream++;
+        try (TensorReceiver rx = new TensorReceiver(b.aeron(), ch, id);
+             TensorSender tx = new TensorSender(a.aeron(), ch, id, 0)) {
+            tx.awaitConnected(in(5000));
+            int[] batch = {1, 15043, 7, 0, 2, 29871, 8, 1}; // token, position, slot, flags per row
+            tx.sendInts(FrameKind.BATCH, 1, 1, 0, 2, 4, batch, 0, in(2000));
+            int[] got = new int[8];
+            assertEquals(8, rx.receiveInts(FrameKind.BATCH, 1, 1, 0, got, 0, 8, in(5000)));
+            assertArrayEquals(batch, got);
+            tx.sendInts(FrameKind.BATCH, 1, 2, 0, 2, 4, batch, 0, in(2000));
+            TransportException e = assertThrows(TransportException.class,
+                    () -> rx.receive(FrameKind.BATCH, 1, 2, 0, new float[8], 0, 8, in(5000)));
+            assertEquals(TransportException.Kind.MALFORMED, e.kind());
+        }
+    }
 }
