@@ -59,32 +59,32 @@ public final class TensorSender implements AutoCloseable {
     /** Sends {@code rows x cols} floats from {@code data[offset..]}. */
     public void send(FrameKind kind, long planVersion, long step, int batchId, int rows, int cols,
                      float[] data, int offset, long deadlineNanos) {
-        int total = Math.multiplyExact(rows, cols);
-        int chunks = Math.max(1, (total + maxChunkFloats - 1) / maxChunkFloats);
-        for (int c = 0; c < chunks; c++) {
-            int from = c * maxChunkFloats;
-            int n = Math.min(maxChunkFloats, total - from);
-            header.write(buffer, 0, kind, FrameHeader.DTYPE_F32, planVersion, step, batchId, rows, cols, c, chunks, n,
-                    sender, from);
-            for (int i = 0; i < n; i++) {
-                buffer.putFloat(FrameHeader.LENGTH + 4 * i, data[offset + from + i], ByteOrder.LITTLE_ENDIAN);
-            }
-            offer(FrameHeader.LENGTH + 4 * n, step, deadlineNanos);
-        }
+        sendChunks(kind, FrameHeader.DTYPE_F32, planVersion, step, batchId, rows, cols, data, null, offset, deadlineNanos);
     }
 
     /** Sends {@code rows x cols} ints from {@code data[offset..]} (batch descriptors, token ids). */
     public void sendInts(FrameKind kind, long planVersion, long step, int batchId, int rows, int cols,
                          int[] data, int offset, long deadlineNanos) {
+        sendChunks(kind, FrameHeader.DTYPE_I32, planVersion, step, batchId, rows, cols, null, data, offset, deadlineNanos);
+    }
+
+    /** One of {@code floats} and {@code ints} is the payload, as {@code dtype} says. */
+    private void sendChunks(FrameKind kind, byte dtype, long planVersion, long step, int batchId, int rows, int cols,
+                            float[] floats, int[] ints, int offset, long deadlineNanos) {
         int total = Math.multiplyExact(rows, cols);
         int chunks = Math.max(1, (total + maxChunkFloats - 1) / maxChunkFloats);
         for (int c = 0; c < chunks; c++) {
             int from = c * maxChunkFloats;
             int n = Math.min(maxChunkFloats, total - from);
-            header.write(buffer, 0, kind, FrameHeader.DTYPE_I32, planVersion, step, batchId, rows, cols, c, chunks, n,
-                    sender, from);
-            for (int i = 0; i < n; i++) {
-                buffer.putInt(FrameHeader.LENGTH + 4 * i, data[offset + from + i], ByteOrder.LITTLE_ENDIAN);
+            header.write(buffer, 0, kind, dtype, planVersion, step, batchId, rows, cols, c, chunks, n, sender, from);
+            if (ints != null) {
+                for (int i = 0; i < n; i++) {
+                    buffer.putInt(FrameHeader.LENGTH + 4 * i, ints[offset + from + i], ByteOrder.LITTLE_ENDIAN);
+                }
+            } else {
+                for (int i = 0; i < n; i++) {
+                    buffer.putFloat(FrameHeader.LENGTH + 4 * i, floats[offset + from + i], ByteOrder.LITTLE_ENDIAN);
+                }
             }
             offer(FrameHeader.LENGTH + 4 * n, step, deadlineNanos);
         }
