@@ -16,6 +16,11 @@ public final class Histogram {
 
     public long count() { return count; }
 
+    /** Forgets every sample (after a warm-up). */
+    public void reset() {
+        count = 0;
+    }
+
     /** The p-th percentile (0-100) of the samples kept, or 0 when there are none. */
     public long percentile(double p) {
         int n = (int) Math.min(count, samples.length);
