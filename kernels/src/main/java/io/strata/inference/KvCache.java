@@ -25,6 +25,11 @@ public final class KvCache {
 
     /** A cache for layers {@code [fromLayer, toLayer)} only: a pipeline stage holds its own layers' keys and values. */
     public KvCache(ModelConfig config, int capacity, int fromLayer, int toLayer) {
+        this(config, capacity, fromLayer, toLayer, 1);
+    }
+
+    /** As above, for one of {@code tensorParallel} ranks, which holds 1/tensorParallel of the KV heads. */
+    public KvCache(ModelConfig config, int capacity, int fromLayer, int toLayer, int tensorParallel) {
         if (capacity <= 0) {
             throw new IllegalArgumentException("KV cache capacity must be positive, got " + capacity);
         }
@@ -32,7 +37,11 @@ public final class KvCache {
             throw new IllegalArgumentException("layers [" + fromLayer + ", " + toLayer + ") are outside the model's "
                     + config.layerCount() + " layers");
         }
-        this.kvDim = config.kvDim();
+        if (tensorParallel < 1 || config.kvHeadCount() % tensorParallel != 0) {
+            throw new IllegalArgumentException("tensor_parallel " + tensorParallel + " does not divide the model's "
+                    + config.kvHeadCount() + " KV heads");
+        }
+        this.kvDim = config.kvDim() / tensorParallel;
         this.capacity = capacity;
         this.valueStride = (capacity + 31) & ~31;
         this.firstLayer = fromLayer;

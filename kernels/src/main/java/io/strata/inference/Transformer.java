@@ -42,16 +42,44 @@ public final class Transformer implements AutoCloseable {
     private Batch attendBatch;
     private final Activations finalNorm;
     private final boolean[] noBatchedOrder;
+    // This transformer's share of the model: all of it, or one tensor-parallel rank's heads, FFN rows and vocabulary.
+    private final TensorParallel tp;
+    private final int heads;
+    private final int kvHeads;
+    private final int qDim;
+    private final int kvDim;
+    private final int ff;
+    private final int vocab;
+    private final float[] localLogits;
 
     public Transformer(ModelConfig config, ModelWeights weights, int maxBatchTokens, int maxContext) {
         this(config, weights, maxBatchTokens, maxContext, Integer.getInteger("strata.threads", Runtime.getRuntime().availableProcessors()));
     }
 
     public Transformer(ModelConfig config, ModelWeights weights, int maxBatchTokens, int maxContext, int threads) {
+        this(config, weights, maxBatchTokens, maxContext, threads, null);
+    }
+
+    /**
+     * A transformer for one tensor-parallel rank ({@code tp}, null for the whole model); {@code weights} are the
+     * whole model's, sliced here. Its caches must hold this rank's KV heads:
+     * {@link KvCache#KvCache(ModelConfig, int, int, int, int)}.
+     */
+    public Transformer(ModelConfig config, ModelWeights weights, int maxBatchTokens, int maxContext, int threads,
+                       TensorParallel tp) {
         this.config = config;
+        this.tp = tp;
+        int ranks = tp == null ? 1 : tp.ranks();
+        this.weights = tp == null ? weights : weights.shard(config, tp);
+        this.heads = config.headCount() / ranks;
+        this.kvHeads = config.kvHeadCount() / ranks;
+        this.qDim = heads * config.headDim();
+        this.kvDim = kvHeads * config.headDim();
+        this.ff = config.feedForwardLength() / ranks;
+        this.vocab = config.vocabSize() / ranks;
+        this.localLogits = tp == null ? null : new float[Math.multiplyExact(maxBatchTokens, vocab)];
         this.team = new ThreadTeam(threads);
         this.matmul = new MatMul(team);
-        this.weights = weights;
         this.maxBatchTokens = maxBatchTokens;
         this.maxContext = maxContext;
         int d = config.embeddingLength();
@@ -59,13 +87,13 @@ public final class Transformer implements AutoCloseable {
                 config.ropeFreqScale(), weights.ropeFreqFactors());
         this.x = new float[maxBatchTokens * d];
         this.xb = new Activations(maxBatchTokens, d);
-        this.attnOut = new Activations(maxBatchTokens, config.headCount() * config.valueDim());
-        this.ffnAct = new Activations(maxBatchTokens, config.feedForwardLength());
-        this.q = new float[maxBatchTokens * config.queryDim()];
-        this.k = new float[maxBatchTokens * config.kvDim()];
-        this.v = new float[maxBatchTokens * config.kvValueDim()];
+        this.attnOut = new Activations(maxBatchTokens, heads * config.valueDim());
+        this.ffnAct = new Activations(maxBatchTokens, ff);
+        this.q = new float[maxBatchTokens * qDim];
+        this.k = new float[maxBatchTokens * kvDim];
+        this.v = new float[maxBatchTokens * kvHeads * config.valueDim()];
         this.proj = new float[maxBatchTokens * d];
-        this.up = new float[maxBatchTokens * config.feedForwardLength()];
+        this.up = new float[maxBatchTokens * ff];
         this.scores = new float[team.size()][roundUp32(maxContext)];
         this.finalNorm = new Activations(maxBatchTokens, d);
         this.noBatchedOrder = new boolean[maxBatchTokens];
@@ -139,9 +167,15 @@ public final class Transformer implements AutoCloseable {
             }
         }
         finalNorm.changed();
-        if (rows > 0) {
+        if (rows > 0 && tp == null) {
             // each sequence's logits as if it ran alone: one row, vec_dot's order
             matmul.apply(weights.output(), finalNorm, rows, logits, config.vocabSize(), noBatchedOrder);
+        } else if (rows > 0) {
+            // this rank's vocabulary slice of each row, then every rank's slices side by side
+            matmul.apply(weights.output(), finalNorm, rows, localLogits, vocab, noBatchedOrder);
+            for (int i = 0; i < rows; i++) {
+                tp.collective().gather(localLogits, i * vocab, vocab, logits, i * config.vocabSize());
+            }
         }
     }
 
@@ -169,8 +203,6 @@ public final class Transformer implements AutoCloseable {
     private void attention(int l, Batch batch, int n) {
         ModelWeights.Layer w = weights.layers()[l];
         int d = config.embeddingLength();
-        int qDim = config.queryDim();
-        int kvDim = config.kvDim();
         int hd = config.headDim();
         float eps = config.rmsNormEps();
 
@@ -190,16 +222,16 @@ public final class Transformer implements AutoCloseable {
             addBias(v, t * kvDim, w.bv());
             if (w.qNorm() != null) {
                 // qwen3: each head normalised on its own before RoPE
-                for (int hh = 0; hh < config.headCount(); hh++) {
+                for (int hh = 0; hh < heads; hh++) {
                     Ops.rmsNorm(q, t * qDim + hh * hd, q, t * qDim + hh * hd, w.qNorm(), hd, eps);
                 }
-                for (int hh = 0; hh < config.kvHeadCount(); hh++) {
+                for (int hh = 0; hh < kvHeads; hh++) {
                     Ops.rmsNorm(k, t * kvDim + hh * hd, k, t * kvDim + hh * hd, w.kNorm(), hd, eps);
                 }
             }
             int pos = batch.positions[t];
-            rope.apply(q, t * qDim, config.headCount(), hd, pos);
-            rope.apply(k, t * kvDim, config.kvHeadCount(), hd, pos);
+            rope.apply(q, t * qDim, heads, hd, pos);
+            rope.apply(k, t * kvDim, kvHeads, hd, pos);
             KvCache c = batch.caches[t];
             System.arraycopy(k, t * kvDim, c.keys(l), pos * kvDim, kvDim);
             c.putValue(l, pos, v, t * kvDim);
@@ -207,11 +239,14 @@ public final class Transformer implements AutoCloseable {
         // softmax(q k^T / sqrt(hd)) v for every (token, head) pair, spread over the thread team
         attendLayer = l;
         attendBatch = batch;
-        team.parallelFor(n * config.headCount(), 1, attendTask);
+        team.parallelFor(n * heads, 1, attendTask);
         attendBatch = null;
         attnOut.changed();
         // x = x + Wo o (+ bias)
         matmul.apply(w.wo(), attnOut, n, proj, d, batch.batchedOrder);
+        if (tp != null) {
+            tp.collective().sum(proj, 0, n * d); // row-parallel: every rank's partial sums
+        }
         for (int t = 0; t < n; t++) {
             addBias(proj, t * d, w.bo());
             Ops.add(x, t * d, proj, t * d, d);
@@ -222,15 +257,13 @@ public final class Transformer implements AutoCloseable {
     private void attendRange(int from, int to, int worker) {
         int l = attendLayer;
         Batch batch = attendBatch;
-        int qDim = config.queryDim();
-        int kvDim = config.kvDim();
         int hd = config.headDim();
         float scale = 1f / (float) Math.sqrt(hd);
         float[] o = attnOut.values();
         float[] s = scores[worker];
         for (int pair = from; pair < to; pair++) {
-            int t = pair / config.headCount();
-            int hh = pair % config.headCount();
+            int t = pair / heads;
+            int hh = pair % heads;
             KvCache c = batch.caches[t];
             float[] keys = c.keys(l);
             float[] values = c.values(l);
@@ -253,7 +286,6 @@ public final class Transformer implements AutoCloseable {
     private void feedForward(int l, Batch batch, int n) {
         ModelWeights.Layer w = weights.layers()[l];
         int d = config.embeddingLength();
-        int ff = config.feedForwardLength();
         float[] h = xb.values();
         for (int t = 0; t < n; t++) {
             Ops.rmsNorm(h, t * d, x, t * d, w.ffnNorm(), d, config.rmsNormEps());
@@ -267,6 +299,9 @@ public final class Transformer implements AutoCloseable {
         }
         ffnAct.changed();
         matmul.apply(w.down(), ffnAct, n, proj, d, batch.batchedOrder);
+        if (tp != null) {
+            tp.collective().sum(proj, 0, n * d);
+        }
         for (int t = 0; t < n; t++) {
             Ops.add(x, t * d, proj, t * d, d);
         }

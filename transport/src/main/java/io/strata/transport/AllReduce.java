@@ -80,10 +80,20 @@ public final class AllReduce implements AutoCloseable {
 
     /** out[p*n .. (p+1)*n) = rank p's {@code part}, for every rank p. */
     public void gather(long planVersion, long step, float[] part, int n, float[] out, long deadlineNanos) {
+        gather(planVersion, step, part, 0, n, out, 0, deadlineNanos);
+    }
+
+    /** out[outOffset + p*n ..] = rank p's part[partOffset .. partOffset+n), for every rank p. */
+    public void gather(long planVersion, long step, float[] part, int partOffset, int n, float[] out, int outOffset,
+                       long deadlineNanos) {
         int op = seq++;
-        exchange(FrameKind.ALL_GATHER, planVersion, step, op, part, 0, n, deadlineNanos);
+        exchange(FrameKind.ALL_GATHER, planVersion, step, op, part, partOffset, n, deadlineNanos);
         for (int p = 0; p < ranks; p++) {
-            System.arraycopy(p == rank ? part : parts[p], 0, out, p * n, n);
+            if (p == rank) {
+                System.arraycopy(part, partOffset, out, outOffset + p * n, n);
+            } else {
+                System.arraycopy(parts[p], 0, out, outOffset + p * n, n);
+            }
         }
     }
 
