@@ -9,6 +9,7 @@ import org.agrona.DirectBuffer;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import java.util.concurrent.TimeUnit;
 
@@ -165,18 +166,30 @@ public final class TensorReceiver implements AutoCloseable {
         }
         int n = header.floats();
         int at = dstOffset + header.elementOffset();
-        if (intDst != null) {
-            for (int i = 0; i < n; i++) {
-                intDst[at + i] = buffer.getInt(offset + FrameHeader.LENGTH + 4 * i, ByteOrder.LITTLE_ENDIAN);
-            }
-        } else {
-            for (int i = 0; i < n; i++) {
-                dst[at + i] = buffer.getFloat(offset + FrameHeader.LENGTH + 4 * i, ByteOrder.LITTLE_ENDIAN);
-            }
-        }
+        copyElements(buffer, offset + FrameHeader.LENGTH, at, n);
         received += n;
         bytesReceived += length;
         return received == expected ? Action.BREAK : Action.CONTINUE;
+    }
+
+    /** Copies n elements from the frame into the destination: in bulk from off-heap terms, else one by one. */
+    private void copyElements(DirectBuffer buffer, int from, int at, int n) {
+        if (buffer.byteArray() == null) {
+            MemorySegment src = MemorySegment.ofAddress(buffer.addressOffset() + from).reinterpret(4L * n);
+            if (intDst != null) {
+                MemorySegment.copy(src, Payload.INT, 0, intDst, at, n);
+            } else {
+                MemorySegment.copy(src, Payload.FLOAT, 0, dst, at, n);
+            }
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            if (intDst != null) {
+                intDst[at + i] = buffer.getInt(from + 4 * i, ByteOrder.LITTLE_ENDIAN);
+            } else {
+                dst[at + i] = buffer.getFloat(from + 4 * i, ByteOrder.LITTLE_ENDIAN);
+            }
+        }
     }
 
     /** Where a frame's (plan, step, seq) stands relative to the one awaited: <0 older, 0 the same, >0 newer. */

@@ -8,7 +8,7 @@ import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 
-import java.nio.ByteOrder;
+import java.lang.foreign.MemorySegment;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 public final class TensorSender implements AutoCloseable {
     private final ExclusivePublication publication;
     private final UnsafeBuffer buffer;
+    private final MemorySegment payload; // the same memory, for bulk copies of the elements
     private final FrameHeader header = new FrameHeader();
     private final IdleStrategy idle = new BackoffIdleStrategy(1, 10, TimeUnit.MICROSECONDS.toNanos(1),
             TimeUnit.MICROSECONDS.toNanos(200));
@@ -33,7 +34,9 @@ public final class TensorSender implements AutoCloseable {
         this.sender = sender;
         int max = Math.min(publication.maxMessageLength(), 256 * 1024);
         this.maxChunkFloats = (max - FrameHeader.LENGTH) / 4;
-        this.buffer = new UnsafeBuffer(BufferUtil.allocateDirectAligned(FrameHeader.LENGTH + 4 * maxChunkFloats, 64));
+        java.nio.ByteBuffer direct = BufferUtil.allocateDirectAligned(FrameHeader.LENGTH + 4 * maxChunkFloats, 64);
+        this.buffer = new UnsafeBuffer(direct);
+        this.payload = MemorySegment.ofBuffer(direct);
         this.name = channel + " stream " + streamId;
     }
 
@@ -78,13 +81,9 @@ public final class TensorSender implements AutoCloseable {
             int n = Math.min(maxChunkFloats, total - from);
             header.write(buffer, 0, kind, dtype, planVersion, step, batchId, rows, cols, c, chunks, n, sender, from);
             if (ints != null) {
-                for (int i = 0; i < n; i++) {
-                    buffer.putInt(FrameHeader.LENGTH + 4 * i, ints[offset + from + i], ByteOrder.LITTLE_ENDIAN);
-                }
+                MemorySegment.copy(ints, offset + from, payload, Payload.INT, FrameHeader.LENGTH, n);
             } else {
-                for (int i = 0; i < n; i++) {
-                    buffer.putFloat(FrameHeader.LENGTH + 4 * i, floats[offset + from + i], ByteOrder.LITTLE_ENDIAN);
-                }
+                MemorySegment.copy(floats, offset + from, payload, Payload.FLOAT, FrameHeader.LENGTH, n);
             }
             offer(FrameHeader.LENGTH + 4 * n, step, deadlineNanos);
         }
