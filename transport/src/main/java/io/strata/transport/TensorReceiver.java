@@ -111,7 +111,8 @@ public final class TensorReceiver implements AutoCloseable {
                 if (System.nanoTime() - deadlineNanos > 0) {
                     throw new TransportException(TransportException.Kind.DEADLINE, "no complete " + kind + " for plan "
                             + planVersion + " step " + step + "/" + seq + " on " + name + " before the deadline ("
-                            + (expected < 0 ? "nothing arrived" : received + " of " + expected + " floats arrived") + ")");
+                            + (expected < 0 ? "nothing arrived" : received + " of " + expected + " floats arrived") + ")",
+                            expected < 0);
                 }
                 idle.idle(fragments);
             }

@@ -15,11 +15,20 @@ public final class TransportException extends RuntimeException {
     }
 
     private final Kind kind;
+    private final boolean nothingArrived;
 
     public TransportException(Kind kind, String message) {
+        this(kind, message, false);
+    }
+
+    public TransportException(Kind kind, String message, boolean nothingArrived) {
         super(message);
         this.kind = kind;
+        this.nothingArrived = nothingArrived;
     }
 
     public Kind kind() { return kind; }
+
+    /** A deadline that passed before any frame of the awaited message came: an idle wait, not a broken one. */
+    public boolean nothingArrived() { return nothingArrived; }
 }

@@ -3,12 +3,13 @@ package io.strata.worker.scheduler;
 import io.strata.inference.Batch;
 import io.strata.inference.KvCache;
 import io.strata.inference.LocalModel;
-import io.strata.inference.Transformer;
 import io.strata.inference.sampling.Sampler;
 import io.strata.model.tokenizer.Vocabulary;
 import io.strata.worker.engine.EngineOverloadedException;
 import io.strata.worker.engine.EngineStats;
 import io.strata.worker.engine.FinishReason;
+import io.strata.worker.engine.ForwardPass;
+import io.strata.worker.engine.LocalForwardPass;
 import io.strata.worker.engine.GenerationListener;
 import io.strata.worker.engine.GenerationRequest;
 import io.strata.worker.engine.InferenceEngine;
@@ -41,7 +42,7 @@ public final class ContinuousBatchScheduler implements InferenceEngine {
 
     private final LocalModel model;
     private final SchedulerConfig config;
-    private final Transformer transformer;
+    private final ForwardPass pass;
     private final Batch batch;
     private final float[] logits;
     private final int vocab;
@@ -64,17 +65,25 @@ public final class ContinuousBatchScheduler implements InferenceEngine {
     private volatile long lastStepNanos;
 
     public ContinuousBatchScheduler(LocalModel model, SchedulerConfig config) {
+        this(model, config, new LocalForwardPass(model, config.stepTokenBudget(), config.contextSize(), config.threads()));
+    }
+
+    /** A scheduler over any forward pass: this process's transformer, or a cluster's stages and ranks. */
+    public ContinuousBatchScheduler(LocalModel model, SchedulerConfig config, ForwardPass pass) {
         this.model = model;
         this.config = config;
         this.vocab = model.config().vocabSize();
         this.vocabulary = model.tokenizer().vocabulary();
-        this.transformer = new Transformer(model.config(), model.weights(), config.stepTokenBudget(),
-                config.contextSize(), config.threads());
+        if (pass.maxBatchTokens() < config.stepTokenBudget()) {
+            throw new IllegalArgumentException("the forward pass takes " + pass.maxBatchTokens()
+                    + " tokens per step, less than the step budget of " + config.stepTokenBudget());
+        }
+        this.pass = pass;
         this.batch = new Batch(config.stepTokenBudget());
         this.logits = new float[Math.multiplyExact(config.slots(), vocab)];
         this.slots = new KvSlot[config.slots()];
         for (int i = 0; i < slots.length; i++) {
-            slots[i] = new KvSlot(i, model.config(), config.contextSize());
+            slots[i] = new KvSlot(i, pass, config.contextSize());
         }
         this.loop = Thread.ofPlatform().name("strata-scheduler").daemon(true).unstarted(this::run);
         loop.start();
@@ -145,7 +154,7 @@ public final class ContinuousBatchScheduler implements InferenceEngine {
             left.add(s);
         }
         failAll(left, "the engine is shutting down");
-        transformer.close();
+        pass.close();
     }
 
     /** One scheduling round; returns false when there was nothing to run. */
@@ -164,7 +173,7 @@ public final class ContinuousBatchScheduler implements InferenceEngine {
             return false;
         }
         try {
-            transformer.forward(batch, logits);
+            pass.forward(batch, logits);
         } catch (RuntimeException e) {
             LOG.log(Level.SEVERE, "forward pass failed", e);
             failAll(inStep, "the forward pass failed: " + e.getMessage());
