@@ -1,0 +1,43 @@
+package io.strata.sharding;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+class PipelineSplitTest {
+
+    @Test
+    void equalSpeedsSplitEvenlyAndTheRemainderGoesByRounding() {
+        assertEquals(List.of(Span.of(0, 3), Span.of(3, 5)), PipelineSplit.proportional(5, new long[] {1, 1}));
+        assertEquals(List.of(Span.of(0, 4), Span.of(4, 8), Span.of(8, 12)), PipelineSplit.proportional(12, new long[] {2, 2, 2}));
+    }
+
+    @Test
+    void everyStageGetsAtLeastOneLayerHoweverSlow() {
+        assertEquals(List.of(Span.of(0, 1), Span.of(1, 4)), PipelineSplit.proportional(4, new long[] {1, 100}));
+        assertEquals(List.of(Span.of(0, 3), Span.of(3, 4)), PipelineSplit.proportional(4, new long[] {100, 1}));
+    }
+
+    @Test
+    void aStageThatHoldsAtMostTwoLayersGetsTwoAndTheOthersShareTheRest() {
+        final PipelineSplit.Fits fits = (s, from, to) -> s != 0 || to - from <= 2;
+        assertEquals(Optional.of(List.of(Span.of(0, 2), Span.of(2, 6), Span.of(6, 10))),
+                PipelineSplit.choose(10, new long[] {10, 1, 1}, fits));
+    }
+
+    @Test
+    void aStageIsGivenMoreThanItsShareWhenTheLaterOnesCannotHoldTheRest() {
+        final PipelineSplit.Fits fits = (s, from, to) -> s != 1 || to - from <= 1;
+        assertEquals(Optional.of(List.of(Span.of(0, 7), Span.of(7, 8))), PipelineSplit.choose(8, new long[] {1, 1}, fits));
+    }
+
+    @Test
+    void noSplitIsFoundWhenTheStagesTogetherCannotHoldEveryLayer() {
+        final PipelineSplit.Fits fits = (s, from, to) -> to - from <= 3;
+        assertEquals(Optional.empty(), PipelineSplit.choose(7, new long[] {1, 1}, fits));
+        assertEquals(Optional.of(List.of(Span.of(0, 3), Span.of(3, 6))), PipelineSplit.choose(6, new long[] {1, 1}, fits));
+    }
+}
