@@ -54,14 +54,15 @@ final class RankSlices {
         final WeightTensor t = p.tensor();
         final Span allRows = Span.of(0, t.rows());
         final Span allColumns = Span.of(0, t.columns());
+        final TensorSlice.Role owned = forcedRole == null ? TensorSlice.Role.OWNED : forcedRole;
         final TensorSlice s = switch (p.cut()) {
-            case Cut.Rows(Axis axis) -> TensorSlice.of(t, TensorSlice.Role.OWNED, share.span(axis, headDim), allColumns);
-            case Cut.Columns(Axis axis) -> TensorSlice.of(t, TensorSlice.Role.OWNED, allRows, share.span(axis, headDim));
+            case Cut.Rows(Axis axis) -> TensorSlice.of(t, owned, share.span(axis, headDim), allColumns);
+            case Cut.Columns(Axis axis) -> TensorSlice.of(t, owned, allRows, share.span(axis, headDim));
             case Cut.Whole() -> TensorSlice.of(t, TensorSlice.Role.REPLICATED, allRows, allColumns);
-            case Cut.FirstRankOnly() -> rank == 0 ? TensorSlice.of(t, TensorSlice.Role.OWNED, allRows, allColumns) : null;
+            case Cut.FirstRankOnly() -> rank == 0 ? TensorSlice.of(t, owned, allRows, allColumns) : null;
         };
         if (s != null) {
-            out.add(forcedRole == null ? s : new TensorSlice(s.tensor(), s.type(), forcedRole, s.rows(), s.columns(), s.bytes()));
+            out.add(s);
         }
     }
 
@@ -77,9 +78,17 @@ final class RankSlices {
         return sum;
     }
 
-    /** KV cache of one layer on one rank: keys and values of its KV heads for every slot's context. */
+    /** V positions are stored in groups of 32 ({@code KvCache.valueStride()}). */
+    static final int VALUE_POSITION_GROUP = 32;
+
+    /**
+     * KV cache of one layer on one rank, as {@code KvCache} allocates it per slot: keys for the context, values
+     * for the context rounded up to {@link #VALUE_POSITION_GROUP}, of the rank's KV heads.
+     */
     static long kvBytesPerLayer(final RankShare share, final int headDim, final int contextLength, final int slots) {
-        return Math.multiplyExact(Math.multiplyExact((long) slots * contextLength, share.kvHeads().length() * headDim),
-                2 * KV_BYTES_PER_ELEMENT);
+        final long valuePositions = (contextLength + VALUE_POSITION_GROUP - 1L) / VALUE_POSITION_GROUP
+                * VALUE_POSITION_GROUP;
+        final long perSlot = (contextLength + valuePositions) * share.kvHeads().length() * headDim;
+        return Math.multiplyExact(Math.multiplyExact(perSlot, slots), KV_BYTES_PER_ELEMENT);
     }
 }

@@ -63,7 +63,8 @@ public record ShardPlan(
                 for (final RankPlan k : s.ranks()) {
                     b.append("replica ").append(r.replica()).append(" stage ").append(s.stage()).append(" rank ")
                             .append(k.rank()).append(' ').append(k.worker()).append(": layers ").append(s.layers())
-                            .append(", heads ").append(k.share().queryHeads()).append(", kv ").append(k.share().kvHeads())
+                            .append(", heads ").append(k.share().queryHeads())
+                            .append(", kv ").append(k.share().kvHeads())
                             .append(", ffn ").append(k.share().ffn()).append(", vocab ").append(k.share().vocab())
                             .append(", ").append(Bytes.format(k.memory().totalBytes())).append(" of ")
                             .append(Bytes.format(k.memory().budgetBytes())).append('\n');

@@ -36,8 +36,8 @@ public final class ShardPlanner {
             final List<WorkerCapacity> workers = request.workers().subList(r * perReplica, (r + 1) * perReplica);
             replicas.add(replica(request, placements, split, r, workers));
         }
-        final List<String> standby = request.workers().subList(request.replicas() * perReplica, request.workers().size())
-                .stream().map(WorkerCapacity::name).toList();
+        final List<String> standby = request.workers().stream().skip((long) request.replicas() * perReplica)
+                .map(WorkerCapacity::name).toList();
         return new ShardPlan(ShardPlan.FORMAT, request.version(), model.name(), model.config().layerCount(),
                 request.pipelineParallel(), request.tensorParallel(), request.contextLength(), request.slots(),
                 model.tiedOutput(), replicas, standby);
@@ -80,7 +80,8 @@ public final class ShardPlanner {
         final Costs costs = Costs.of(q, placements, split);
         final long[] speeds = new long[pp];
         for (int s = 0; s < pp; s++) {
-            speeds[s] = workers.subList(s * tp, (s + 1) * tp).stream().mapToInt(WorkerCapacity::threads).min().orElseThrow();
+            speeds[s] = workers.subList(s * tp, (s + 1) * tp).stream()
+                    .mapToInt(WorkerCapacity::threads).min().orElseThrow();
         }
         final PipelineSplit.Fits fits = (s, from, to) -> {
             for (int k = 0; k < tp; k++) {
@@ -98,7 +99,8 @@ public final class ShardPlanner {
         for (int s = 0; s < pp; s++) {
             final List<RankPlan> ranks = new ArrayList<>();
             for (int k = 0; k < tp; k++) {
-                ranks.add(rank(q, placements, split, k, workers.get(s * tp + k), layers.get().get(s), s == 0, s == pp - 1));
+                ranks.add(rank(q, placements, split, k, workers.get(s * tp + k), layers.get().get(s),
+                        s == 0, s == pp - 1));
             }
             stages.add(new StagePlan(s, layers.get().get(s), s == 0, s == pp - 1, ranks));
         }
@@ -174,7 +176,8 @@ public final class ShardPlanner {
                 }
                 kv[k] = RankSlices.kvBytesPerLayer(share, c.headDim(), q.contextLength(), q.slots());
                 final long[] perLayer = new long[c.layerCount()];
-                for (final TensorSlice s : RankSlices.ofLayers(placements, share, k, c.headDim(), Span.of(0, c.layerCount()))) {
+                final Span allLayers = Span.of(0, c.layerCount());
+                for (final TensorSlice s : RankSlices.ofLayers(placements, share, k, c.headDim(), allLayers)) {
                     perLayer[layerOf(s.tensor())] += s.bytes();
                 }
                 for (int l = 0; l < c.layerCount(); l++) {
@@ -185,7 +188,8 @@ public final class ShardPlanner {
         }
 
         long total(final int rank, final boolean first, final boolean last, final int from, final int to) {
-            return fixed[rank][(first ? 1 : 0) | (last ? 2 : 0)] + layerPrefix[rank][to] - layerPrefix[rank][from] + reserve;
+            final long stageTensors = fixed[rank][(first ? 1 : 0) | (last ? 2 : 0)];
+            return stageTensors + layerPrefix[rank][to] - layerPrefix[rank][from] + reserve;
         }
 
         long kvPerLayer(final int rank) { return kvPerLayer[rank]; }

@@ -93,7 +93,8 @@ final class TensorRules {
         final Cut cut = m.matches() ? LAYER_CUTS.get(m.group(2)) : null;
         if (cut == null) {
             throw new PlanException("tensor " + t.name() + " has no sharding rule (the planner knows token_embd, "
-                    + "output, output_norm, rope_freqs and blk.N." + String.join("|", LAYER_CUTS.keySet().stream().sorted().toList()) + ")");
+                    + "output, output_norm, rope_freqs and blk.N." + String.join("|", LAYER_CUTS.keySet().stream()
+                    .sorted().toList()) + ")");
         }
         final int layer = Integer.parseInt(m.group(1));
         if (layer >= c.layerCount()) {

@@ -174,8 +174,10 @@ final class PlanInvariants {
                 weights += t.rows().length() * (t.columns().length() / tensor.type().blockSize()) * tensor.type().typeSize();
             }
         }
-        final long kv = s.layers().length() * q.slots() * q.contextLength()
-                * k.share().kvHeads().length() * q.model().config().headDim() * 2 * Float.BYTES;
+        // KvCache: keys for the context, values for the context rounded up to 32 positions, F32.
+        final long valuePositions = (q.contextLength() + 31) / 32 * 32;
+        final long kv = s.layers().length() * q.slots() * (q.contextLength() + valuePositions)
+                * k.share().kvHeads().length() * q.model().config().headDim() * Float.BYTES;
         assertEquals(weights, k.memory().weightBytes(), k.worker() + " weight bytes\n" + ctx);
         assertEquals(kv, k.memory().kvCacheBytes(), k.worker() + " KV bytes\n" + ctx);
         assertEquals(w.memoryBytes(), k.memory().budgetBytes(), ctx);

@@ -27,11 +27,13 @@ public record ByteSize(long bytes) {
     public static ByteSize parse(final String text) {
         final Matcher m = FORM.matcher(text.strip());
         if (!m.matches()) {
-            throw new IllegalArgumentException("'" + text + "' is not a memory size (write e.g. 8GiB, 512MiB or a byte count)");
+            throw new IllegalArgumentException("'" + text
+                    + "' is not a memory size (write e.g. 8GiB, 512MiB or a byte count)");
         }
         final long unit = unitBytes(m.group(2));
         if (unit == 0) {
-            throw new IllegalArgumentException("'" + m.group(2) + "' is not a memory unit (use B, KiB, MiB, GiB, TiB, KB, MB, GB or TB)");
+            throw new IllegalArgumentException("'" + m.group(2)
+                    + "' is not a memory unit (use B, KiB, MiB, GiB, TiB, KB, MB, GB or TB)");
         }
         final BigDecimal value = new BigDecimal(m.group(1)).multiply(BigDecimal.valueOf(unit));
         if (value.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {

@@ -122,7 +122,8 @@ public final class ClusterConfigLoader {
         final int pp = top.integer("pipeline_parallel", 1, 1, 1024, "a stage count (1-1024)");
         final int tp = top.integer("tensor_parallel", 1, 1, 1024, "a rank count (1-1024)");
         top.finish();
-        return new ClusterConfig(clusterName, hazelcast, coordinators, workers, model, context, slots, replicas, pp, tp);
+        return new ClusterConfig(clusterName, hazelcast, coordinators, workers, model, context, slots,
+                replicas, pp, tp);
     }
 
     private static HazelcastSettings hazelcast(final YamlMapping m, final Problems problems) {
@@ -144,8 +145,8 @@ public final class ClusterConfigLoader {
         m.finish();
         for (int i = 0; i < seeds.size(); i++) {
             if (seeds.get(i).port() + portCount - 1 > YamlMapping.MAX_PORT) {
-                problems.at(m.field("seed_members") + "[" + i + "].port", "port " + seeds.get(i).port() + " with port_count "
-                        + portCount + " runs past " + YamlMapping.MAX_PORT);
+                problems.at(m.field("seed_members") + "[" + i + "].port", "port " + seeds.get(i).port()
+                        + " with port_count " + portCount + " runs past " + YamlMapping.MAX_PORT);
             }
         }
         return new HazelcastSettings(seeds, portCount);
