@@ -106,6 +106,9 @@ record TensorParallelSplit(int ranks, long ffnBlock, List<RankShare> shares) {
 
     /** "1, 2, 4 or 8". */
     static String orList(final List<Integer> values) {
+        if (values.isEmpty()) {
+            return "a model whose tensors can be split (none can)";
+        }
         if (values.size() == 1) {
             return String.valueOf(values.getFirst());
         }

@@ -14,6 +14,7 @@ public record ByteSize(long bytes) {
 
     private static final Pattern FORM = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*([A-Za-z]*)");
     private static final long KIB = 1024L;
+    private static final int MAX_TEXT_CHARS = 40;
 
     public ByteSize {
         if (bytes < 0) {
@@ -25,6 +26,10 @@ public record ByteSize(long bytes) {
      * Parses {@code text}; the exception's message says what was wrong and which forms are accepted.
      */
     public static ByteSize parse(final String text) {
+        if (text.length() > MAX_TEXT_CHARS) {
+            throw new IllegalArgumentException("a memory size of " + text.length() + " characters is not a memory size"
+                    + " (write e.g. 8GiB, 512MiB or a byte count)");
+        }
         final Matcher m = FORM.matcher(text.strip());
         if (!m.matches()) {
             throw new IllegalArgumentException("'" + text

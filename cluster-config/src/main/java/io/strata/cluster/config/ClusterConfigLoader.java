@@ -106,7 +106,8 @@ public final class ClusterConfigLoader {
         }
         final String clusterName = top.string("cluster_name");
         if (!clusterName.isEmpty() && !CLUSTER_NAME.matcher(clusterName).matches()) {
-            problems.at("cluster_name", "'" + clusterName + "' may hold only letters, digits, '.', '_' and '-'");
+            problems.at("cluster_name", "'" + Problems.shown(clusterName)
+                    + "' may hold only letters, digits, '.', '_' and '-'");
         }
         final HazelcastSettings hazelcast = hazelcast(top.mapping("hazelcast"), problems);
         final List<CoordinatorSpec> coordinators = top.sequence("coordinators").stream()

@@ -37,7 +37,7 @@ final class CrossChecks {
                                   final Problems problems) {
         final String first = owners.putIfAbsent(name, path);
         if (first != null) {
-            problems.at(path + ".name", "'" + name + "' is already the name of " + first + " (line "
+            problems.at(path + ".name", "'" + Problems.shown(name) + "' is already the name of " + first + " (line "
                     + problems.lineOf(first + ".name") + "); every process needs its own name");
         }
     }

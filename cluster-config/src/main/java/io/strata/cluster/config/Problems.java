@@ -18,6 +18,15 @@ final class Problems {
         this.file = file;
     }
 
+    /** Longest value or key echoed in a message; longer ones are cut, so a hostile value cannot flood the log. */
+    static final int MAX_SHOWN_CHARS = 40;
+
+    /** {@code text} as a message shows it: whole when short, else its start and its length. */
+    static String shown(final String text) {
+        return text.length() <= MAX_SHOWN_CHARS ? text
+                : text.substring(0, MAX_SHOWN_CHARS) + "...(" + text.length() + " characters)";
+    }
+
     void add(final int line, final String field, final String message) {
         found.add(new ConfigProblem(file, line, field, message));
     }

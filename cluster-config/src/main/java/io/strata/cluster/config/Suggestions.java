@@ -6,10 +6,16 @@ import java.util.Optional;
 
 /** "Did you mean ...?": the known word closest to a misspelt one, by edit distance. */
 final class Suggestions {
+    /** Words longer than this get no suggestion (no known key is that long; the distance costs length squared). */
+    static final int MAX_WORD_CHARS = 64;
+
     private Suggestions() {}
 
     /** The closest candidate within an edit distance of a third of the word's length (at least 2), if any. */
     static Optional<String> closest(final String word, final Collection<String> candidates) {
+        if (word.length() > MAX_WORD_CHARS) {
+            return Optional.empty();
+        }
         final int limit = Math.max(2, word.length() / 3);
         return candidates.stream()
                 .filter(c -> editDistance(word, c) <= limit)

@@ -134,11 +134,11 @@ final class YamlMapping {
         try {
             n = Long.parseLong(s.strip().replace("_", ""));
         } catch (final NumberFormatException e) {
-            problems.add(lineOf(v), field(key), s + " is not a whole number");
+            problems.add(lineOf(v), field(key), Problems.shown(s) + " is not a whole number");
             return 0;
         }
         if (n < min || n > max) {
-            problems.add(lineOf(v), field(key), s + " is not " + what);
+            problems.add(lineOf(v), field(key), Problems.shown(s) + " is not " + what);
             return 0;
         }
         return (int) n;
@@ -168,7 +168,7 @@ final class YamlMapping {
         }
         if (!allowed.contains(s)) {
             final String hint = Suggestions.closest(s, allowed).map(c -> "did you mean " + c + "? ").orElse("");
-            problems.add(lineOf(v), field(key), "'" + s + "' is not one of " + allowed + "; " + hint);
+            problems.add(lineOf(v), field(key), "'" + Problems.shown(s) + "' is not one of " + allowed + "; " + hint);
             return allowed.getFirst();
         }
         return s;
@@ -205,7 +205,8 @@ final class YamlMapping {
                 final String hint = Suggestions.closest(e.getKey(), known)
                         .map(c -> "; did you mean " + c + "?")
                         .orElse("; known keys: " + String.join(", ", known));
-                problems.add(lineOf(e.getValue().getKeyNode()), field(e.getKey()), "unknown key" + hint);
+                problems.add(lineOf(e.getValue().getKeyNode()), field(Problems.shown(e.getKey())),
+                        "unknown key" + hint);
             }
         }
     }
@@ -214,7 +215,7 @@ final class YamlMapping {
         return switch (node) {
             case MappingNode m -> "a mapping";
             case SequenceNode s -> "a list";
-            case ScalarNode s -> "'" + s.getValue() + "'";
+            case ScalarNode s -> "'" + Problems.shown(s.getValue()) + "'";
             default -> node.getNodeId().name();
         };
     }

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -75,5 +76,27 @@ class HostileInputTest {
         final String m = assertThrows(ConfigException.class, () -> ClusterConfigLoader.load(Path.of("no-such.yaml")))
                 .getMessage();
         assertTrue(m.startsWith("no-such.yaml: cannot read the file"), m);
+    }
+    @Test
+    void aHugeValueOrKeyIsCutShortInTheMessage() {
+        final String value = "x".repeat(200_000);
+        final String m = refusal(ClusterConfigLoaderTest.VALID.replace("threads: 4", "threads: " + value));
+        assertTrue(m.contains("workers[0].threads: " + "x".repeat(40) + "...(200000 characters) is not a whole number"), m);
+        final String key = "k".repeat(100_000);
+        final String k = refusal(ClusterConfigLoaderTest.VALID + "? " + key + "\n: 1\n");
+        assertTrue(k.length() < 400 && k.contains("...(100000 characters): unknown key"), k);
+    }
+
+    @Test
+    void thousandsOfProblemsAreCountedNotAllListed() {
+        final StringBuilder y = new StringBuilder(ClusterConfigLoaderTest.VALID);
+        for (int i = 0; i < 5000; i++) {
+            y.append("unknown_").append(i).append(": 1\n");
+        }
+        final ConfigException e = assertTimeoutPreemptively(FAST, () ->
+                assertThrows(ConfigException.class, () -> ClusterConfigLoader.parse("evil.yaml", y.toString())));
+        assertEquals(5000, e.problems().size());
+        assertEquals(ConfigException.MAX_LISTED + 1, e.getMessage().lines().count());
+        assertTrue(e.getMessage().endsWith("... and 4950 more problems"), e.getMessage());
     }
 }
