@@ -5,10 +5,11 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Contiguous layer ranges for the stages of one replica. Each stage's share of the layers still to place is
- * proportional to its speed (the slowest rank's thread count: all ranks of a stage do equal work in lockstep),
- * then moved as little as needed to fit memory: never more layers than the stage's workers can hold, never so
- * few that the later stages cannot hold the rest. Every stage gets at least one layer.
+ * Contiguous layer ranges for the stages of one replica. Stage boundaries are the rounded cumulative shares of the
+ * stages' speeds (the slowest rank's thread count: all ranks of a stage do equal work in lockstep), so with
+ * memory to spare each stage's count is within one layer of its exact share. A stage is then moved as little as
+ * needed to fit memory: never more layers than its workers can hold, never so few that the later stages cannot hold
+ * the rest, at least one; after such a move the later stages share what is left by their speeds again.
  */
 final class PipelineSplit {
 
@@ -30,6 +31,8 @@ final class PipelineSplit {
         final int stages = speeds.length;
         final List<Span> out = new ArrayList<>();
         int start = 0;
+        int baseStage = 0;
+        int baseStart = 0;
         for (int s = 0; s < stages; s++) {
             final int later = stages - s - 1;
             final int n;
@@ -49,7 +52,12 @@ final class PipelineSplit {
                 if (lo < 0) {
                     return Optional.empty();
                 }
-                n = Math.clamp(share(layerCount - start, speeds, s), lo, hi);
+                final int wanted = targetEnd(layerCount, speeds, baseStage, baseStart, s) - start;
+                n = Math.clamp(wanted, lo, hi);
+                if (n != wanted) {
+                    baseStage = s + 1;
+                    baseStart = start + n;
+                }
             }
             out.add(Span.of(start, start + n));
             start += n;
@@ -57,13 +65,22 @@ final class PipelineSplit {
         return Optional.of(List.copyOf(out));
     }
 
-    /** Stage s's rounded proportional share of {@code remaining} layers among stages s, s+1, ... */
-    private static long share(final int remaining, final long[] speeds, final int s) {
+    /**
+     * Where stage s should end: from {@code baseStart}, the layers left shared among stages baseStage, ... by
+     * speed, rounded at each cumulative boundary (so the rounding errors never add up).
+     */
+    private static int targetEnd(final int layerCount, final long[] speeds, final int baseStage, final int baseStart,
+                                 final int s) {
+        long through = 0;
         long total = 0;
-        for (int t = s; t < speeds.length; t++) {
+        for (int t = baseStage; t < speeds.length; t++) {
             total += speeds[t];
+            if (t <= s) {
+                through += speeds[t];
+            }
         }
-        return (2L * remaining * speeds[s] + total) / (2L * total);
+        final long remaining = layerCount - baseStart;
+        return baseStart + (int) ((2 * remaining * through + total) / (2 * total));
     }
 
     /** The most layers from {@code start} that stage s can hold (0 when not even one). */

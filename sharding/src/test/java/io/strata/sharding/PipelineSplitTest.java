@@ -2,10 +2,13 @@ package io.strata.sharding;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class PipelineSplitTest {
 
@@ -39,5 +42,30 @@ class PipelineSplitTest {
         final PipelineSplit.Fits fits = (s, from, to) -> to - from <= 3;
         assertEquals(Optional.empty(), PipelineSplit.choose(7, new long[] {1, 1}, fits));
         assertEquals(Optional.of(List.of(Span.of(0, 3), Span.of(3, 6))), PipelineSplit.choose(6, new long[] {1, 1}, fits));
+    }
+    @Test
+    void withMemoryToSpareEveryStageIsWithinOneLayerOfItsExactShare() {
+        final Random rnd = new Random(42);
+        for (int c = 0; c < 2000; c++) {
+            final int layers = 1 + rnd.nextInt(200);
+            final long[] speeds = new long[1 + rnd.nextInt(Math.min(layers, 8))];
+            for (int s = 0; s < speeds.length; s++) {
+                speeds[s] = 1 + rnd.nextInt(16);
+            }
+            final long total = Arrays.stream(speeds).sum();
+            final List<Span> split = PipelineSplit.proportional(layers, speeds);
+            final boolean everyShareAtLeastOne = Arrays.stream(speeds).allMatch(w -> layers * w >= total);
+            long next = 0;
+            for (int s = 0; s < speeds.length; s++) {
+                final Span l = split.get(s);
+                assertEquals(next, l.start());
+                assertTrue(l.length() >= 1, split.toString());
+                final double exact = (double) layers * speeds[s] / total;
+                assertTrue(!everyShareAtLeastOne || Math.abs(l.length() - exact) < 1,
+                        "stage " + s + " of " + Arrays.toString(speeds) + " over " + layers + ": " + split);
+                next = l.end();
+            }
+            assertEquals(layers, next);
+        }
     }
 }
