@@ -68,4 +68,67 @@ class PipelineSplitTest {
             assertEquals(layers, next);
         }
     }
+    /** Budgets per stage, a fixed cost per stage and a cost per layer: the shape of the planner's memory check. */
+    private record Costs(long[] fixed, long[] perLayer, long[] budget) implements PipelineSplit.Fits {
+        @Override
+        public boolean test(final int stage, final int from, final int to) {
+            long need = fixed[stage];
+            for (int l = from; l < to; l++) {
+                need += perLayer[l];
+            }
+            return need <= budget[stage];
+        }
+    }
+
+    /** Whether some split of [from, layers) into stages s, s+1, ... (one layer at least each) fits. */
+    private static boolean anySplitFits(final Costs c, final int layers, final int s, final int from) {
+        final int stages = c.budget().length;
+        if (s == stages - 1) {
+            return from < layers && c.test(s, from, layers);
+        }
+        for (int to = from + 1; to <= layers - (stages - s - 1); to++) {
+            if (c.test(s, from, to) && anySplitFits(c, layers, s + 1, to)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Test
+    void aSplitIsFoundWheneverAnyContiguousSplitFitsAndTheOneFoundFits() {
+        final Random rnd = new Random(7);
+        int found = 0;
+        int none = 0;
+        for (int c = 0; c < 3000; c++) {
+            final int layers = 1 + rnd.nextInt(10);
+            final int stages = 1 + rnd.nextInt(Math.min(layers, 4));
+            final long[] fixed = new long[stages];
+            final long[] budget = new long[stages];
+            final long[] speeds = new long[stages];
+            final long[] perLayer = new long[layers];
+            for (int l = 0; l < layers; l++) {
+                perLayer[l] = 1 + rnd.nextInt(10);
+            }
+            for (int s = 0; s < stages; s++) {
+                fixed[s] = rnd.nextInt(6);
+                budget[s] = fixed[s] + rnd.nextInt(5 + 60 / stages);
+                speeds[s] = 1 + rnd.nextInt(8);
+            }
+            final Costs costs = new Costs(fixed, perLayer, budget);
+            final Optional<List<Span>> split = PipelineSplit.choose(layers, speeds, costs);
+            assertEquals(anySplitFits(costs, layers, 0, 0), split.isPresent(),
+                    "layers " + Arrays.toString(perLayer) + " fixed " + Arrays.toString(fixed) + " budgets "
+                            + Arrays.toString(budget) + ": " + split);
+            if (split.isPresent()) {
+                found++;
+                for (int s = 0; s < stages; s++) {
+                    final Span l = split.get().get(s);
+                    assertTrue(l.length() >= 1 && costs.test(s, (int) l.start(), (int) l.end()), split.toString());
+                }
+            } else {
+                none++;
+            }
+        }
+        assertTrue(found > 300 && none > 300, found + " found, " + none + " none");
+    }
 }
