@@ -75,7 +75,7 @@ public final class ClusterConfigLoader {
             final Mark mark = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
             throw single(fileName, mark == null ? 0 : mark.getLine() + 1, "not valid YAML: " + e.getProblem());
         } catch (final YAMLException e) {
-            throw single(fileName, 0, "not accepted: " + e.getMessage());
+            throw single(fileName, 0, refusedByLimit(e.getMessage()));
         }
         if (root == null) {
             throw single(fileName, 0, "the file is empty");
@@ -177,6 +177,19 @@ public final class ClusterConfigLoader {
                 Backend.byConfigName(m.choice("backend", Backend.configNames())));
         m.finish();
         return w;
+    }
+
+    /** SnakeYAML's limit messages carry no position; say which limit, and why it exists. */
+    private static String refusedByLimit(final String message) {
+        final String m = message == null ? "" : message;
+        if (m.contains("aliases")) {
+            return "more than " + MAX_COLLECTION_ALIASES + " aliases (*name) to lists or mappings; a cluster config"
+                    + " needs few, and many are how alias bombs exhaust memory";
+        }
+        if (m.contains("Nesting Depth")) {
+            return "nested more than " + MAX_NESTING_DEPTH + " levels deep; a cluster config needs 4";
+        }
+        return "not accepted: " + m;
     }
 
     private static String tooLarge(final long bytes) {

@@ -33,13 +33,13 @@ class HostileInputTest {
             y.append("]\n");
         }
         final String m = refusal(y.toString());
-        assertTrue(m.startsWith("evil.yaml:") && m.contains("aliases"), m);
+        assertTrue(m.startsWith("evil.yaml: more than 16 aliases (*name) to lists or mappings"), m);
     }
 
     @Test
     void deepNestingIsRefusedWithTheLimit() {
         final String m = refusal("a: " + "[".repeat(5000) + "]".repeat(5000) + "\n");
-        assertTrue(m.contains("Nesting Depth exceeded") || m.contains("nesting"), m);
+        assertTrue(m.startsWith("evil.yaml: nested more than 16 levels deep"), m);
     }
 
     @Test
