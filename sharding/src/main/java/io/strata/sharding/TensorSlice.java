@@ -42,4 +42,20 @@ public record TensorSlice(String tensor, GgmlType type, Role role, Span rows, Sp
     }
 
     public long elements() { return rows.length() * columns.length(); }
+
+    /** Bytes of one row of the slice: its columns as whole blocks of its type. */
+    public long bytesPerRow() { return type.byteSize(columns.length()); }
+
+    /**
+     * Where the slice's part of {@code row} starts, in bytes from the tensor's first byte, for a tensor
+     * {@code tensorColumns} wide. A row cut ({@code columns} complete) is the one contiguous range from
+     * {@code byteOffset(rows.start)} of {@link #bytes()}; a column cut is {@code rows.length()} ranges of
+     * {@link #bytesPerRow()}, one per row.
+     */
+    public long byteOffset(final long row, final long tensorColumns) {
+        if (!rows.contains(row)) {
+            throw new IllegalArgumentException("row " + row + " is not in " + tensor + "'s slice " + rows);
+        }
+        return Math.addExact(Math.multiplyExact(row, type.byteSize(tensorColumns)), type.byteSize(columns.start()));
+    }
 }
