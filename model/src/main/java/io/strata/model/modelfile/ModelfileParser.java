@@ -1,5 +1,8 @@
 package io.strata.model.modelfile;
 
+import io.strata.model.gotemplate.GoTemplate;
+import io.strata.model.gotemplate.GoTemplateException;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -79,7 +82,14 @@ public final class ModelfileParser {
                         throw new ModelfileException(at, "PARAMETER " + e.getMessage());
                     }
                 }
-                case "TEMPLATE" -> template = new Modelfile.Text(requireValue("TEMPLATE", at, "a template"), at);
+                case "TEMPLATE" -> {
+                    template = new Modelfile.Text(requireValue("TEMPLATE", at, "a template"), at);
+                    try {
+                        GoTemplate.parse(template.value());
+                    } catch (GoTemplateException e) {
+                        throw new ModelfileException(at + e.line() - 1, "TEMPLATE does not parse: " + e.getMessage());
+                    }
+                }
                 case "SYSTEM" -> system = new Modelfile.Text(requireValue("SYSTEM", at, "the system prompt"), at);
                 case "LICENSE" -> licenses.add(new Modelfile.Text(requireValue("LICENSE", at, "the license text"), at));
                 case "MESSAGE" -> {

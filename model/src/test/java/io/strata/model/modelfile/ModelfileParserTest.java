@@ -99,6 +99,8 @@ class ModelfileParserTest {
             "FROM x\\nTEMPLATE \"\"\"{{ .Prompt }}|line 2: the \"\"\" opened here is never closed",
             "FROM x\\nSYSTEM \"unclosed|line 2: the quote opened here is not closed",
             "FROM x\\nSYSTEM \"\"\"a\\nb\"\"\" trailing|line 3: unexpected text after \"\"\": 'trailing' (the argument starts on line 2)",
+            "FROM x\\nTEMPLATE \"\"\"a\\n{{ if .System }}\"\"\"|line 3: TEMPLATE does not parse: template line 2: unclosed {{if}}",
+            "FROM x\\nTEMPLATE {{ nofunc }}|line 2: TEMPLATE does not parse: template line 1: function \"nofunc\" not defined",
             "# only a comment\\nSYSTEM hi|Modelfile: no FROM instruction",
             "FROM|line 1: FROM needs an argument",
     })
