@@ -21,7 +21,7 @@ public final class GoTemplate {
     private final String source;
     private final List<Node> nodes;
 
-    private GoTemplate(final String source, final List<Node> nodes) {
+    GoTemplate(final String source, final List<Node> nodes) {
         this.source = source;
         this.nodes = nodes;
     }
@@ -43,8 +43,13 @@ public final class GoTemplate {
         return Evaluator.run(nodes, data, clock);
     }
 
-    /** Whether the template mentions the field (as {@code .Name} anywhere), e.g. {@code Messages} or {@code Response}. */
+    /**
+     * Whether an action uses the field, as {@code .Name} or {@code $.Name} or deeper in a chain ({@code .X.Name}),
+     * the way Ollama's {@code Template.Vars} decides between its {@code .Messages} and legacy paths.
+     */
     public boolean mentions(final String field) {
-        return java.util.regex.Pattern.compile("\\." + java.util.regex.Pattern.quote(field) + "\\b").matcher(source).find();
+        return Nodes.fieldNames(nodes).contains(field);
     }
+
+    List<Node> nodes() { return nodes; }
 }
