@@ -109,14 +109,17 @@ public final class ModelStore {
     public record Listing(List<StoredModel> models, List<String> problems) {}
 
     /**
-     * Writes the manifest of {@code name} (replacing any model of that name, whatever its case). Every blob it
-     * references must already be stored with the size the manifest gives.
+     * Writes the manifest of {@code name}, replacing any model of that name (whatever its case) and then deleting
+     * the blobs only the replaced manifest used. Every blob it references must already be stored with the size the
+     * manifest gives; a caller that stores new blobs for it does so inside {@link #withLock}, so that no concurrent
+     * prune sees them unreferenced.
      */
     public StoredModel write(final ModelName name, final Manifest manifest) {
         return locked(() -> {
             checkBlobs(manifest);
             final byte[] bytes = manifest.toBytes();
-            manifestFile(name).filter(old -> !old.equals(name.manifestPath(manifestsRoot()))).ifPresent(this::deleteFile);
+            final Optional<Path> previous = manifestFile(name);
+            previous.filter(old -> !old.equals(name.manifestPath(manifestsRoot()))).ifPresent(this::deleteFile);
             final Path target = name.manifestPath(manifestsRoot());
             try {
                 Files.createDirectories(target.getParent());
@@ -129,6 +132,9 @@ public final class ModelStore {
                 }
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot write manifest " + target + ": " + e.getMessage(), e);
+            }
+            if (previous.isPresent()) {
+                prune();
             }
             return load(target, name);
         });

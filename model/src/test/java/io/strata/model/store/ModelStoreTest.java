@@ -67,6 +67,60 @@ class ModelStoreTest {
     }
 
     @Test
+    void replacingAModelDeletesTheBlobsOnlyTheOldManifestUsed(@TempDir Path home) {
+        ModelStore store = ModelStore.inHome(home);
+        Manifest first = manifest(store, "weights", "old template");
+        store.write(ModelName.parse("m"), first);
+        Manifest second = store.withLock(() -> manifest(store, "weights", "new template"));
+        store.write(ModelName.parse("M:latest"), second);
+        assertFalse(store.blobs().contains(first.layer(MediaTypes.TEMPLATE).orElseThrow().digest()));
+        assertTrue(store.blobs().contains(second.layer(MediaTypes.MODEL).orElseThrow().digest()));
+        assertEquals(List.of("M:latest"), store.list().models().stream().map(s -> s.name().displayShortest()).toList(),
+                "one model, under the new spelling");
+    }
+
+    @Test
+    void concurrentWritersAndRemoversLeaveEveryRemainingModelWhole(@TempDir Path home) throws Exception {
+        ModelStore store = ModelStore.inHome(home);
+        int threads = 4;
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        try {
+            List<java.util.concurrent.Future<?>> futures = new java.util.ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int id = t;
+                futures.add(pool.submit(() -> {
+                    for (int i = 0; i < 10; i++) {
+                        ModelName name = ModelName.parse("t" + id + "-" + i);
+                        String template = "template " + id + "-" + i;
+                        store.withLock(() -> store.write(name, manifest(store, "shared", template)));
+                        if (i % 2 == 0) {
+                            store.remove(name);
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (var f : futures) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        ModelStore.Listing listing = store.list();
+        assertTrue(listing.problems().isEmpty(), listing.problems().toString());
+        assertEquals(threads * 5, listing.models().size());
+        java.util.Set<Digest> used = new java.util.HashSet<>();
+        for (StoredModel m : listing.models()) {
+            used.add(m.manifest().config().digest());
+            for (Layer l : m.manifest().layers()) {
+                assertTrue(store.blobs().contains(l.digest()), m.name() + " lost " + l.digest());
+                used.add(l.digest());
+            }
+        }
+        assertEquals(used, store.blobs().all(), "no blob is left that no model uses");
+    }
+
+    @Test
     void copyingSharesEveryBlob(@TempDir Path home) {
         ModelStore store = ModelStore.inHome(home);
         store.write(ModelName.parse("a"), manifest(store, "w", "t"));
