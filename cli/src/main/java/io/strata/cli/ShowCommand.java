@@ -64,7 +64,9 @@ final class ShowCommand implements Callable<Integer> {
                 info.forEach((k, v) -> {
                     if (v instanceof Map<?, ?> m) {
                         System.out.println(k + ":");
-                        m.forEach((k2, v2) -> System.out.println("  " + k2 + ": " + v2));
+                        m.forEach((k2, v2) -> System.out.println(v2 instanceof String s2 && s2.contains("\n")
+                                ? "  " + k2 + ":\n    " + s2.replace("\n", "\n    ")
+                                : "  " + k2 + ": " + v2));
                     } else if (v instanceof String s && s.contains("\n")) {
                         System.out.println(k + ":\n  " + s.replace("\n", "\n  "));
                     } else {
