@@ -86,14 +86,17 @@ public final class BlobStore {
 
     /**
      * Puts a file into the store without changing it: a hard link when the store is on the same file system and
-     * the link is allowed, else a copy. Either way the stored bytes are hashed on the way in.
+     * the link is allowed, else a copy. Either way the stored bytes are hashed on the way in. A symbolic link is
+     * followed first, so the blob is the file itself. (A linked blob shares the source's bytes: a tool that later
+     * rewrites the source in place changes the blob too; tools that write a new file and rename it do not.)
      */
-    public Imported importFile(final Path source) {
-        if (!Files.isRegularFile(source)) {
-            throw new StoreException("cannot import " + source + ": not a regular file");
+    public Imported importFile(final Path link) {
+        if (!Files.isRegularFile(link)) {
+            throw new StoreException("cannot import " + link + ": not a regular file");
         }
         final Path tmp = newTemp();
         try {
+            final Path source = link.toRealPath();
             ImportMode mode = ImportMode.HARD_LINK;
             try {
                 Files.createLink(tmp, source);
@@ -118,7 +121,7 @@ public final class BlobStore {
             place(tmp, blob.digest());
             return new Imported(blob, present ? ImportMode.ALREADY_PRESENT : mode);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot import " + source + " into " + dir + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot import " + link + " into " + dir + ": " + e.getMessage(), e);
         } finally {
             deleteQuietly(tmp);
         }

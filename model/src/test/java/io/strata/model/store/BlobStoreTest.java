@@ -66,6 +66,18 @@ class BlobStoreTest {
     }
 
     @Test
+    void importingASymbolicLinkStoresTheFileItPointsTo(@TempDir Path dir) throws Exception {
+        Path real = Files.createDirectories(dir.resolve("real")).resolve("model.gguf");
+        Files.write(real, new byte[]{9, 8, 7});
+        Path link = Files.createDirectories(dir.resolve("links")).resolve("model.gguf");
+        Files.createSymbolicLink(link, Path.of("../real/model.gguf"));
+        BlobStore blobs = new BlobStore(dir.resolve("blobs"));
+        Path blob = blobs.path(blobs.importFile(link).blob().digest());
+        assertFalse(Files.isSymbolicLink(blob), "a relative link would dangle inside blobs/");
+        assertArrayEquals(new byte[]{9, 8, 7}, Files.readAllBytes(blob));
+    }
+
+    @Test
     void importingAcrossFileSystemsCopies(@TempDir Path dir) throws Exception {
         Path shared = Path.of(System.getProperty("strata.model.path.default", "../shared/models"), "stories260K.gguf");
         BlobStore blobs = new BlobStore(dir.resolve("blobs"));
