@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -86,8 +85,7 @@ public record ModelParameters(SortedMap<String, Object> values) {
             throw new IllegalArgumentException(source + ": parameters are not a JSON object");
         }
         final TreeMap<String, Object> out = new TreeMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
-            final Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : root.properties()) {
             final Optional<Parameter> p = Parameter.byName(e.getKey());
             final JsonNode v = e.getValue();
             if (p.isEmpty()) {
