@@ -5,6 +5,7 @@ import io.strata.coordinator.ServedModel;
 import io.strata.coordinator.ServerConfig;
 import io.strata.inference.LocalModel;
 import io.strata.model.store.ModelLocator;
+import io.strata.model.store.ResolvedModel;
 import io.strata.worker.scheduler.ContinuousBatchScheduler;
 import io.strata.worker.scheduler.SchedulerConfig;
 import picocli.CommandLine.Command;
@@ -63,7 +64,8 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path path = locate(model);
+        ResolvedModel resolved = resolve(model);
+        Path path = resolved.gguf();
         LocalModel m = LocalModel.open(path);
         int ctx = contextSize != null ? contextSize : Math.min(m.config().contextLength(), 2048);
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
@@ -77,7 +79,10 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
         if (env != null) {
             Arrays.stream(env.split(",")).map(String::trim).filter(s -> !s.isEmpty()).forEach(keys::add);
         }
-        ServedModel served = new ServedModel(name != null ? name : ServedModel.defaultName(path), path, m, engine);
+        // a stored model is served under the name it was asked by; a file under its file name
+        String servedName = name != null ? name
+                : resolved instanceof ResolvedModel.Stored ? stripLatest(model) : ServedModel.defaultName(path);
+        ServedModel served = new ServedModel(servedName, path, m, engine);
         HttpApiServer server;
         try {
             server = HttpApiServer.start(served, new ServerConfig(host, port, keys, maxBody, 30));
@@ -100,15 +105,19 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
         return 0;
     }
 
-    /** A path, a name on STRATA_MODEL_PATH, or the same name with .gguf added. */
-    static Path locate(String model) {
+    private static String stripLatest(String ref) {
+        return ref.endsWith(":latest") ? ref.substring(0, ref.length() - 7) : ref;
+    }
+
+    /** A stored model, a path, a name on STRATA_MODEL_PATH, or the same name with .gguf added. */
+    static ResolvedModel resolve(String model) {
         ModelLocator locator = ModelLocator.fromEnvironment();
         try {
-            return locator.locate(model);
+            return locator.resolve(model);
         } catch (RuntimeException e) {
             if (!model.endsWith(".gguf")) {
                 try {
-                    return locator.locate(model + ".gguf");
+                    return locator.resolve(model + ".gguf");
                 } catch (RuntimeException ignored) {
                     // report the name as given
                 }
