@@ -19,8 +19,6 @@ import java.lang.foreign.MemorySegment;
 public final class MatMul {
     /** Rows per range unit: 16 floats = 64 bytes of each output row, so threads share at most a boundary line. */
     private static final int ROW_GRAIN = 16;
-    /** Rows per cache chunk of a batch: every token tile runs over them before the next chunk. */
-    private static final int ROW_CHUNK = 16;
 
     private final ThreadTeam team;
     private final boolean vector;
@@ -109,6 +107,7 @@ public final class MatMul {
         DotOperand in = x;
         MemorySegment data = w.data();
         long rowBytes = w.rowStride(); // bytes from one row to the next: a column slice's rows are apart
+        int tile = k.tile();
         int n = tokens;
         float[] y = out;
         int stride = outStride;
@@ -116,21 +115,16 @@ public final class MatMul {
             mixedRows(from, to, in, data, rowBytes, n, y, stride);
             return;
         }
-        if (n <= RowKernel.TOKEN_TILE) {
-            for (int r = from; r < to; r++) {
-                k.dotRow(data, r * rowBytes, in, 0, n, y, r, stride);
-            }
-            return;
-        }
-        // a chunk of rows at a time, each token tile over all rows of the chunk: the tile's activations and the
-        // chunk's weights stay in cache (a whole prompt's activations would not)
-        for (int r0 = from; r0 < to; r0 += ROW_CHUNK) {
-            int r1 = Math.min(to, r0 + ROW_CHUNK);
-            for (int t0 = 0; t0 < n; t0 += RowKernel.TOKEN_TILE) {
-                int t1 = Math.min(n, t0 + RowKernel.TOKEN_TILE);
-                for (int r = r0; r < r1; r++) {
-                    k.dotRow(data, r * rowBytes, in, t0, t1, y, r, stride);
+        for (int r = from; r < to; r++) {
+            long off = r * rowBytes;
+            int t = 0;
+            if (tile > 1) {
+                for (; t + tile <= n; t += tile) {
+                    k.dotTile(data, off, in, t, y, t * stride + r, stride);
                 }
+            }
+            for (; t < n; t++) {
+                y[t * stride + r] = k.dot(data, off, in, t);
             }
         }
     }

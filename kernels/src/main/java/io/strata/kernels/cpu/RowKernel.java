@@ -33,41 +33,10 @@ abstract class RowKernel {
         return tile;
     }
 
-    /**
-     * Tokens from .. to − 1 of one row: token t's result goes to out[t·stride + r]. {@code from} is a multiple of
-     * {@link #TOKEN_TILE} (wide tiles are aligned to it). Tiles where they fit, then single tokens.
-     */
-    void dotRow(MemorySegment w, long row, DotOperand x, int from, int to, float[] out, int r, int stride) {
-        int t = from;
-        if (tile > 1) {
-            for (; t + tile <= to; t += tile) {
-                dotTile(w, row, x, t, out, t * stride + r, stride);
-            }
-        }
-        for (; t < to; t++) {
-            out[t * stride + r] = dot(w, row, x, t);
-        }
-    }
-
-    /** The token span that {@link MatMul} hands to {@link #dotRow} per row: the largest tile. */
-    static final int TOKEN_TILE = VectorTileDots.TILE;
-
     private static final RowKernel[] SCALAR = new RowKernel[GgmlType.values().length];
     private static final RowKernel[] VECTOR = new RowKernel[GgmlType.values().length];
     private static final RowKernel SCALAR_Q4_0_REPACKED = new ScalarQ4_0Repacked();
-    private static final RowKernel VECTOR_Q4_0_REPACKED = VectorLanes.WIDE ? new WideTiles() {
-        float dot(MemorySegment w, long row, DotOperand x, int token) {
-            return VectorLegacyDots.q4_0Repacked(w, row, x, token);
-        }
-
-        int tiles(MemorySegment w, long row, DotOperand x, int from, int to, float[] out, int r, int stride) {
-            int t = from;
-            for (; t + VectorTileDots.TILE <= to && (t & 7) == 0; t += VectorTileDots.TILE) {
-                VectorTileDots.q4_0Repackedx8(w, row, x, t, out, t * stride + r, stride);
-            }
-            return t;
-        }
-    } : new Tiled(2) {
+    private static final RowKernel VECTOR_Q4_0_REPACKED = new Tiled(2) {
         float dot(MemorySegment w, long row, DotOperand x, int token) {
             return VectorLegacyDots.q4_0Repacked(w, row, x, token);
         }
@@ -75,7 +44,6 @@ abstract class RowKernel {
         void dotTile(MemorySegment w, long row, DotOperand x, int token, float[] out, int o, int stride) {
             VectorLegacyDots.q4_0Repackedx2(w, row, x, token, out, o, stride);
         }
-
     };
 
     static {
@@ -122,23 +90,7 @@ abstract class RowKernel {
 
     private static RowKernel vectorKernel(GgmlType type) {
         return switch (type) {
-            case Q8_0 -> VectorLanes.WIDE ? new WideTiles() {
-                float dot(MemorySegment w, long row, DotOperand x, int token) {
-                    return VectorLegacyDots.q8_0(w, row, x, token);
-                }
-
-                int tiles(MemorySegment w, long row, DotOperand x, int from, int to, float[] out, int r, int stride) {
-                    int t = from;
-                    for (; t + VectorTileDots.TILE <= to && (t & 7) == 0; t += VectorTileDots.TILE) {
-                        VectorTileDots.q8_0Tile(w, row, x, t, 4, out, t * stride + r, stride);
-                    }
-                    if (t + VectorTileDots.SMALL_TILE <= to && (t & 3) == 0) {
-                        VectorTileDots.q8_0Tile(w, row, x, t, 2, out, t * stride + r, stride);
-                        t += VectorTileDots.SMALL_TILE;
-                    }
-                    return t;
-                }
-            } : new Tiled(2) {
+            case Q8_0 -> new Tiled(2) {
                 float dot(MemorySegment w, long row, DotOperand x, int token) {
                     return VectorLegacyDots.q8_0(w, row, x, token);
                 }
@@ -146,25 +98,8 @@ abstract class RowKernel {
                 void dotTile(MemorySegment w, long row, DotOperand x, int token, float[] out, int o, int stride) {
                     VectorLegacyDots.q8_0x2(w, row, x, token, out, o, stride);
                 }
-
             };
-            case Q4_0 -> VectorLanes.WIDE ? new WideTiles() {
-                float dot(MemorySegment w, long row, DotOperand x, int token) {
-                    return VectorLegacyDots.q4_0(w, row, x, token);
-                }
-
-                int tiles(MemorySegment w, long row, DotOperand x, int from, int to, float[] out, int r, int stride) {
-                    int t = from;
-                    for (; t + VectorTileDots.TILE <= to && (t & 7) == 0; t += VectorTileDots.TILE) {
-                        VectorTileDots.q4_0Tile(w, row, x, t, 4, out, t * stride + r, stride);
-                    }
-                    if (t + VectorTileDots.SMALL_TILE <= to && (t & 3) == 0) {
-                        VectorTileDots.q4_0Tile(w, row, x, t, 2, out, t * stride + r, stride);
-                        t += VectorTileDots.SMALL_TILE;
-                    }
-                    return t;
-                }
-            } : new Tiled(2) {
+            case Q4_0 -> new Tiled(2) {
                 float dot(MemorySegment w, long row, DotOperand x, int token) {
                     return VectorLegacyDots.q4_0(w, row, x, token);
                 }
@@ -172,7 +107,6 @@ abstract class RowKernel {
                 void dotTile(MemorySegment w, long row, DotOperand x, int token, float[] out, int o, int stride) {
                     VectorLegacyDots.q4_0x2(w, row, x, token, out, o, stride);
                 }
-
             };
             case Q4_K -> new Untiled() {
                 float dot(MemorySegment w, long row, DotOperand x, int token) {
@@ -199,34 +133,6 @@ abstract class RowKernel {
     private abstract static class Tiled extends RowKernel {
         Tiled(int tile) {
             super(tile);
-        }
-    }
-
-    /**
-     * The wide (512-bit) kernels of {@link VectorTileDots}: {@link #tiles} takes the batch's 8- and 4-token tiles
-     * where the pair layout is there, the single-token form the rest. No two-token tile: its kernel inlined next to
-     * the single-token one in one compilation is past C2's inlining budget (the tile kernels are compiled on their
-     * own, see VectorTileDots).
-     */
-    private abstract static class WideTiles extends RowKernel {
-        WideTiles() {
-            super(1);
-        }
-
-        /** The tiles from token {@code from} on, as far as they fit before {@code to}; returns the next token. */
-        abstract int tiles(MemorySegment w, long row, DotOperand x, int from, int to, float[] out, int r, int stride);
-
-        @Override
-        final void dotTile(MemorySegment w, long row, DotOperand x, int token, float[] out, int o, int stride) {
-            out[o] = dot(w, row, x, token);
-        }
-
-        @Override
-        final void dotRow(MemorySegment w, long row, DotOperand x, int from, int to, float[] out, int r, int stride) {
-            int t = x.pairTokens >= to ? tiles(w, row, x, from, to, out, r, stride) : from;
-            for (; t < to; t++) {
-                out[t * stride + r] = dot(w, row, x, t);
-            }
         }
     }
 
