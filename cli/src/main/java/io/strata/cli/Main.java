@@ -29,7 +29,17 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(execute(args));
+        int code;
+        try {
+            code = execute(args);
+        } catch (Throwable e) { // an Error out of a command: still one line, and the process must end
+            System.err.println("strata: " + oneLine(e));
+            if (verbose) {
+                e.printStackTrace();
+            }
+            code = 1;
+        }
+        System.exit(code);
     }
 
     static int execute(String[] args) {
