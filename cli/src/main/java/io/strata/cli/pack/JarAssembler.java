@@ -216,7 +216,7 @@ final class JarAssembler implements AutoCloseable {
             throw new IllegalStateException("the entry " + name + " starts at byte " + data + ", not on a multiple of "
                     + alignment + ": the ZIP writer added a field this packager does not expect");
         }
-        try (InputStream in = Channels.slice(source, offset, length)) {
+        try (InputStream in = Region.stream(source, offset, length)) {
             final byte[] chunk = new byte[COPY_BUFFER];
             for (int n; (n = in.read(chunk)) > 0; ) {
                 jar.write(chunk, 0, n);
@@ -283,8 +283,8 @@ final class JarAssembler implements AutoCloseable {
     }
 
     /** A region of a file as a stream. */
-    private static final class Channels {
-        static InputStream slice(final Path file, final long offset, final long length) throws IOException {
+    private static final class Region {
+        static InputStream stream(final Path file, final long offset, final long length) throws IOException {
             final FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
             ch.position(offset);
             final InputStream all = java.nio.channels.Channels.newInputStream(ch);

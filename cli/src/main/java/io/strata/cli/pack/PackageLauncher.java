@@ -33,6 +33,7 @@ public final class PackageLauncher {
     static final String PARENT_PROPERTY = "strata.package.parent";
     private static final String VECTOR_MODULE = "jdk.incubator.vector";
     private static final Set<String> COMMANDS = Set.of("serve", "run", "show");
+    private static final java.util.regex.Pattern GC_FLAG = java.util.regex.Pattern.compile("-XX:\\+Use\\w+GC");
 
     private PackageLauncher() {
     }
@@ -93,8 +94,14 @@ public final class PackageLauncher {
         final List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        cmd.addAll(jvmFlags(jar));
-        cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+        final List<String> own = ManagementFactory.getRuntimeMXBean().getInputArguments();
+        final boolean ownCollector = own.stream().anyMatch(a -> GC_FLAG.matcher(a).matches());
+        for (String flag : jvmFlags(jar)) {
+            if (!(ownCollector && GC_FLAG.matcher(flag).matches())) {
+                cmd.add(flag); // a collector the user chose wins: the JVM refuses two
+            }
+        }
+        cmd.addAll(own);
         cmd.add("-D" + PARENT_PROPERTY + "=" + ProcessHandle.current().pid());
         cmd.add("-cp");
         cmd.add(jar.toString());
