@@ -24,7 +24,11 @@ public final class LocalModel implements AutoCloseable {
     }
 
     public static LocalModel open(Path path) {
-        GgufFile f = GgufFile.open(path);
+        return open(GgufFile.open(path));
+    }
+
+    /** A model over a GGUF already mapped (for example a region of a packaged jar); closing the model closes it. */
+    public static LocalModel open(GgufFile f) {
         try {
             ModelConfig c = ModelConfig.fromGguf(f.metadata(), f.name());
             Tokenizer t = Tokenizer.fromGguf(f.metadata());

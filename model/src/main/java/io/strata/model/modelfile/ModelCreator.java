@@ -105,6 +105,8 @@ public final class ModelCreator {
                         yield s.model().manifest();
                     }
                     case ResolvedModel.File f -> importGguf(f.gguf(), r.line());
+                    case ResolvedModel.Packaged p -> throw new ModelfileException(r.line(), "FROM " + r.name()
+                            + " is the model packaged in " + p.model().jar() + "; create from a GGUF or a stored model");
                 };
             }
         };
