@@ -6,7 +6,7 @@ import io.strata.inference.sampling.Sampler;
 import io.strata.inference.sampling.SamplingParams;
 import io.strata.model.chat.ChatMessage;
 import io.strata.model.chat.ChatTemplate;
-import io.strata.model.store.ModelLocator;
+import io.strata.model.remote.ModelResolver;
 import io.strata.model.tokenizer.Tokenizer;
 import io.strata.model.tokenizer.Utf8StreamDecoder;
 import picocli.CommandLine.Command;
@@ -28,7 +28,7 @@ import java.util.concurrent.Callable;
 @Command(name = "run", description = "Generate text from PROMPT, or chat interactively when PROMPT is omitted.")
 final class RunCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "MODEL", description = "A GGUF path, or a file name on STRATA_MODEL_PATH.")
+    @Parameters(index = "0", paramLabel = "MODEL", description = "A stored model, a file name on STRATA_MODEL_PATH, a GGUF path, or a reference to pull first (hf://, oci://, ollama://, https://).")
     String model;
 
     @Parameters(index = "1", paramLabel = "PROMPT", arity = "0..1", description = "Text to continue; omit for a chat.")
@@ -75,7 +75,7 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (LocalModel m = LocalModel.open(ModelLocator.fromEnvironment().locate(model))) {
+        try (LocalModel m = LocalModel.open(ModelResolver.fromEnvironment(ProgressBar.forTerminal()).resolve(model).gguf())) {
             int ctx = contextSize != null ? contextSize : Math.min(m.config().contextLength(), 4096);
             if (ctx <= 1) {
                 throw new IllegalArgumentException("--ctx-size must be at least 2, got " + ctx);

@@ -4,6 +4,8 @@ import io.strata.coordinator.HttpApiServer;
 import io.strata.coordinator.ServedModel;
 import io.strata.coordinator.ServerConfig;
 import io.strata.inference.LocalModel;
+import io.strata.model.remote.ModelReference;
+import io.strata.model.remote.ModelResolver;
 import io.strata.model.store.ModelLocator;
 import io.strata.model.store.ResolvedModel;
 import io.strata.worker.scheduler.ContinuousBatchScheduler;
@@ -79,9 +81,11 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
         if (env != null) {
             Arrays.stream(env.split(",")).map(String::trim).filter(s -> !s.isEmpty()).forEach(keys::add);
         }
-        // a stored model is served under the name it was asked by; a file under its file name
+        // a stored model is served under the name it was asked by (a pulled one under its store name); a file under
+        // its file name
         String servedName = name != null ? name
-                : resolved instanceof ResolvedModel.Stored ? stripLatest(model) : ServedModel.defaultName(path);
+                : !(resolved instanceof ResolvedModel.Stored s) ? ServedModel.defaultName(path)
+                : ModelReference.isReference(model) ? stripLatest(s.model().name().displayShortest()) : stripLatest(model);
         ServedModel served = new ServedModel(servedName, path, m, engine);
         HttpApiServer server;
         try {
@@ -111,7 +115,11 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
 
     /** A stored model, a path, a name on STRATA_MODEL_PATH, or the same name with .gguf added. */
     static ResolvedModel resolve(String model) {
-        ModelLocator locator = ModelLocator.fromEnvironment();
+        ModelResolver resolver = ModelResolver.fromEnvironment(ProgressBar.forTerminal());
+        if (ModelReference.isReference(model)) {
+            return resolver.resolve(model); // pulled first when it is not in the store
+        }
+        ModelLocator locator = resolver.locator();
         try {
             return locator.resolve(model);
         } catch (RuntimeException e) {
