@@ -291,8 +291,12 @@ final class BlobDownloader {
                         }
                         copy(r, p, out);
                         if (p.end < 0) { // a body of unknown length ends where the stream ends
-                            p.end = p.start + p.done - 1;
                             plan.size = p.done;
+                            if (p.done == 0) {
+                                plan.parts = List.of(); // an empty file
+                                return;
+                            }
+                            p.end = p.start + p.done - 1;
                         } else if (!p.complete()) {
                             throw new EOFException("the connection closed at byte " + p.next() + " of " + (p.end + 1));
                         }

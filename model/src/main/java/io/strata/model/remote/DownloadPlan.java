@@ -60,6 +60,9 @@ final class DownloadPlan {
 
     /** A new plan: {@code n} equal ranges when the size is known and n &gt; 1, else one. */
     static DownloadPlan fresh(final String source, final long size, final int n) {
+        if (size == 0) {
+            return new DownloadPlan(source, 0, null, List.of()); // nothing to fetch
+        }
         if (size < 0 || n <= 1 || size < n) {
             return new DownloadPlan(source, size, null, List.of(new Part(0, size - 1 < 0 ? -1 : size - 1, 0)));
         }
@@ -104,15 +107,36 @@ final class DownloadPlan {
                 }
                 parts.add(new Part(start, end, done));
             }
-            if (parts.isEmpty()) {
+            final long size = n.get("size").asLong();
+            if (!contiguous(parts, size)) {
                 return Optional.empty();
             }
             final JsonNode v = n.get("validator");
-            return Optional.of(new DownloadPlan(n.get("source").asText(), n.get("size").asLong(),
-                    v == null || v.isNull() ? null : v.asText(), parts));
+            return Optional.of(new DownloadPlan(n.get("source").asText(), size, v == null || v.isNull() ? null : v.asText(), parts));
         } catch (IOException | RuntimeException e) {
             return Optional.empty(); // a plan that does not read is no plan: start over
         }
+    }
+
+    /** The ranges cover 0 to size-1 in order, without gap or overlap (an unknown size: one open range from 0). */
+    private static boolean contiguous(final List<Part> parts, final long size) {
+        if (parts.isEmpty()) {
+            return size == 0;
+        }
+        if (parts.getFirst().start != 0) {
+            return false;
+        }
+        if (size < 0) {
+            return parts.size() == 1 && parts.getFirst().end == -1;
+        }
+        for (int i = 0; i < parts.size(); i++) {
+            final Part p = parts.get(i);
+            final long nextStart = i + 1 < parts.size() ? parts.get(i + 1).start : size;
+            if (p.end != nextStart - 1 || p.end < p.start) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Writes the plan atomically (a temporary file renamed over the old one). */

@@ -53,7 +53,7 @@ public final class ModelResolver {
         }
         final ModelName name = ref.defaultName();
         final Optional<StoredModel> stored = store.find(name);
-        final StoredModel model1 = stored.orElseGet(() -> new ModelPuller(store, settings, listener).pull(ref, name));
-        return new ResolvedModel.Stored(model1, store.modelFile(model1));
+        final StoredModel found = stored.orElseGet(() -> new ModelPuller(store, settings, listener).pull(ref, name));
+        return new ResolvedModel.Stored(found, store.modelFile(found));
     }
 }

@@ -183,6 +183,25 @@ class BlobDownloaderTest {
     }
 
     @Test
+    void anEmptyBlobIsAnEmptyFile() throws Exception {
+        server.file("/blob", new byte[0], Map.of());
+        assertEquals(0, downloader(FAST).download(source(Digest.of(new byte[0]), 0)).size());
+        assertEquals(Digest.of(new byte[0]), downloader(FAST).download(source(null, -1)).digest(), "and of unknown size");
+    }
+
+    @Test
+    void aPlanThatDoesNotAddUpIsDroppedAndTheBlobFetchedAfresh() throws Exception {
+        server.file("/blob", content, Map.of());
+        Path partial = Files.createDirectories(dir.resolve("partial"));
+        Files.write(partial.resolve(digest.fileName() + ".partial"), new byte[1000]);
+        Files.writeString(partial.resolve(digest.fileName() + ".plan"), "{\"source\":\"" + digest + "\",\"size\":"
+                + content.length + ",\"validator\":null,\"parts\":[[0,10,5],[20," + (content.length - 1) + ",0]]}");
+        BlobDownloader.Verified v = downloader(FAST).download(source(digest, content.length));
+        assertEquals(digest, v.digest());
+        assertEquals(java.util.Collections.singletonList(null), ranges(), "a plan with a gap is no plan: one whole GET");
+    }
+
+    @Test
     void aMissingFileIsAnErrorNamingTheStatus() throws Exception {
         TransferException e = assertThrows(TransferException.class, () -> downloader(FAST).download(source(digest, 10)));
         assertTrue(e.getMessage().contains("HTTP 404"), e.getMessage());
