@@ -1,5 +1,6 @@
 package io.strata.cli;
 
+import io.strata.model.remote.DownloadOptions;
 import io.strata.model.remote.ModelPuller;
 import io.strata.model.remote.ModelReference;
 import io.strata.model.remote.RemoteSettings;
@@ -26,10 +27,17 @@ final class PullCommand implements Callable<Integer> {
     @Option(names = "--insecure", description = "Reach the registry over plain http (loopback registries always are).")
     boolean insecure;
 
+    @Option(names = "--parallel", paramLabel = "N", description = "Byte ranges fetched at once for a blob of 64 MiB or more (1: one stream). Default: ${DEFAULT-VALUE}.")
+    int parallel = DownloadOptions.DEFAULT.parallelParts();
+
     @Override
     public Integer call() {
+        if (parallel < 1) {
+            throw new IllegalArgumentException("--parallel must be at least 1, got " + parallel);
+        }
         ModelReference reference = ModelReference.parse(ModelReference.isReference(ref) ? ref : "ollama://" + ref);
         RemoteSettings settings = RemoteSettings.fromEnvironment();
+        settings = settings.withDownload(settings.download().withParallel(settings.download().parallelThresholdBytes(), parallel));
         if (insecure) {
             settings = switch (reference) {
                 case ModelReference.Oci o -> settings.withInsecure(o.registry());
