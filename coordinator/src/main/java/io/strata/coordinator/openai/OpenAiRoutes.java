@@ -92,6 +92,7 @@ public final class OpenAiRoutes {
         SamplingParams sampling = OpenAiParams.sampling(r, logprobs == null ? 0 : Math.max(1, logprobs));
         List<String> stop = r.optStringOrArray("stop", 4);
         boolean ignoreEos = r.optBoolean("ignore_eos", false);
+        boolean tokenIds = r.optBoolean("return_tokens_as_token_ids", false);
         Context ctx = vertx.getOrCreateContext();
         vertx.executeBlocking(() -> {
             List<int[]> ids = new ArrayList<>();
@@ -120,6 +121,7 @@ public final class OpenAiRoutes {
             }
             OpenAiResponder out = new OpenAiResponder(OpenAiResponder.Kind.COMPLETION, rc, metrics, name, stream,
                     includeUsage, wantLp, arrival);
+            out.tokensAsIds(tokenIds);
             out.promptGroups(groups);
             if (echo) {
                 for (int i = 0; i < specs.size(); i++) {
@@ -218,6 +220,7 @@ public final class OpenAiRoutes {
         SamplingParams sampling = OpenAiParams.sampling(r, logprobs ? Math.max(1, topCount) : 0);
         List<String> stop = r.optStringOrArray("stop", 4);
         boolean ignoreEos = r.optBoolean("ignore_eos", false);
+        boolean tokenIds = r.optBoolean("return_tokens_as_token_ids", false);
         Context ctx = vertx.getOrCreateContext();
         vertx.executeBlocking(() -> model.tokenizeChat(model.renderChat(messages))).onComplete(done -> guard(rc, () -> {
             if (done.failed()) {
@@ -238,6 +241,7 @@ public final class OpenAiRoutes {
             }
             OpenAiResponder out = new OpenAiResponder(OpenAiResponder.Kind.CHAT, rc, metrics, name, stream,
                     includeUsage, wantLp, arrival);
+            out.tokensAsIds(tokenIds);
             out.promptGroups(new int[n]);
             start(rc, ctx, specs, out, arrival);
         }));
