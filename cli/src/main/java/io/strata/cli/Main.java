@@ -13,8 +13,8 @@ import java.util.Properties;
         description = "Strata: run GGUF models (llama, qwen2, qwen3) on the JVM.",
         subcommands = {ServeCommand.class, BenchServeCommand.class, BenchTransportCommand.class, RunCommand.class,
                 ShowCommand.class, TokenizeCommand.class, SynthCommand.class, BenchCommand.class, CreateCommand.class,
-                ListCommand.class, RmCommand.class, CpCommand.class, PackageCommand.class, WorkerCommand.class,
-                CoordinatorCommand.class, ClusterCommand.class})
+                ListCommand.class, RmCommand.class, CpCommand.class, PullCommand.class, PushCommand.class,
+                PackageCommand.class, WorkerCommand.class, CoordinatorCommand.class, ClusterCommand.class})
 public final class Main implements Runnable {
 
     @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT, description = "Print stack traces with errors.")

@@ -32,7 +32,7 @@ import java.util.concurrent.Callable;
 @Command(name = "run", description = "Generate text from PROMPT, or chat interactively when PROMPT is omitted.")
 final class RunCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "MODEL", description = "A stored model's name, a GGUF path, or a file name on STRATA_MODEL_PATH.")
+    @Parameters(index = "0", paramLabel = "MODEL", description = "A stored model, a file name on STRATA_MODEL_PATH, a GGUF path, or a reference to pull first (hf://, oci://, ollama://, https://).")
     String model;
 
     @Parameters(index = "1", paramLabel = "PROMPT", arity = "0..1", description = "Text to continue; omit for a chat.")

@@ -6,6 +6,9 @@ import io.strata.coordinator.ServerConfig;
 import io.strata.inference.LocalModel;
 import io.strata.model.modelfile.ModelDefaults;
 import io.strata.model.modelfile.Parameter;
+import io.strata.model.remote.ModelReference;
+import io.strata.model.remote.ModelResolver;
+import io.strata.model.remote.RemoteSettings;
 import io.strata.model.store.ModelLocator;
 import io.strata.model.store.ResolvedModel;
 import io.strata.worker.scheduler.ContinuousBatchScheduler;
@@ -85,9 +88,11 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
         if (env != null) {
             Arrays.stream(env.split(",")).map(String::trim).filter(s -> !s.isEmpty()).forEach(keys::add);
         }
-        // a stored model is served under the name it was asked by; a file under its file name
+        // a stored model is served under the name it was asked by (a pulled one under its store name); a file under
+        // its file name
         String servedName = name != null ? name : switch (resolved) {
-            case ResolvedModel.Stored s -> stripLatest(model);
+            case ResolvedModel.Stored s -> ModelReference.isReference(model)
+                    ? stripLatest(s.model().name().displayShortest()) : stripLatest(model);
             case ResolvedModel.Packaged p -> stripLatest(p.model().name());
             case ResolvedModel.File f -> ServedModel.defaultName(path);
         };
@@ -120,6 +125,9 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
 
     /** A stored model, a path, a name on STRATA_MODEL_PATH, or the same name with .gguf added. */
     static ResolvedModel resolve(ModelLocator locator, String model) {
+        if (ModelReference.isReference(model)) { // pulled first when it is not in the store
+            return new ModelResolver(locator, RemoteSettings.fromEnvironment(), ProgressBar.forTerminal()).resolve(model);
+        }
         try {
             return locator.resolve(model);
         } catch (RuntimeException e) {

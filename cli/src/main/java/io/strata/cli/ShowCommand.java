@@ -10,6 +10,7 @@ import io.strata.model.modelfile.ModelDefaults;
 import io.strata.model.modelfile.ModelParameters;
 import io.strata.model.store.Layer;
 import io.strata.model.store.MediaTypes;
+import io.strata.model.remote.ModelResolver;
 import io.strata.model.store.ModelLocator;
 import io.strata.model.store.ModelStore;
 import io.strata.model.store.PackagedModel;
@@ -45,8 +46,9 @@ final class ShowCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ModelLocator locator = ModelLocator.fromEnvironment();
-        ResolvedModel resolved = locator.resolve(model);
+        ModelResolver resolver = ModelResolver.fromEnvironment(ProgressBar.forTerminal());
+        ModelLocator locator = resolver.locator();
+        ResolvedModel resolved = resolver.resolve(model);
         if (modelfile) {
             if (!(resolved instanceof ResolvedModel.Stored stored)) {
                 throw new IllegalArgumentException("--modelfile needs a model in the store; " + model + " is the file "
