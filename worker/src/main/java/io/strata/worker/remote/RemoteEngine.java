@@ -111,15 +111,7 @@ public final class RemoteEngine implements InferenceEngine {
 
     @Override
     public Submission submit(GenerationRequest request, GenerationListener listener) throws EngineOverloadedException {
-        if (request.prompt().length >= contextSize) {
-            throw new IllegalArgumentException("the prompt has " + request.prompt().length
-                    + " tokens; the context holds " + contextSize + " (prompt and generated tokens together)");
-        }
-        for (int t : request.prompt()) {
-            if (t < 0 || t >= vocabSize) {
-                throw new IllegalArgumentException("token id " + t + " is outside the vocabulary of " + vocabSize + " tokens");
-            }
-        }
+        request.requireFits(contextSize, vocabSize);
         String why = downReason();
         if (why != null) {
             throw new IllegalStateException(name + " is unavailable: " + why);
