@@ -75,6 +75,71 @@ class ClusterProcessTest {
                     assertEquals(want, e.getValue().floatValue(), 1e-3, "step " + i + " " + e.getKey());
                 }
             }
+            for (int port : workerHttpPorts(config)) {
+                String metrics = get("http://127.0.0.1:" + port + "/metrics");
+                assertTrue(sample(metrics, "strata_worker_step_seconds_count") >= steps, metrics);
+                assertTrue(sample(metrics, "strata_worker_sent_bytes_total") > 0, metrics);
+                assertEquals(1.0, sample(metrics, "strata_worker_ready"), metrics);
+                if (tp > 1) {
+                    assertTrue(sample(metrics, "strata_worker_allreduce_seconds_count") > 0, metrics);
+                }
+            }
+        }
+    }
+
+    /** A process's arguments, NUL-separated (Linux's /proc; ProcessHandle.Info truncates long class paths). */
+    static String commandLine(ProcessHandle h) {
+        try {
+            return new String(Files.readAllBytes(Path.of("/proc", Long.toString(h.pid()), "cmdline")), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    static String get(String url) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
+                .build(), HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    /** The value of the first sample of {@code name} in a Prometheus text exposition. */
+    static double sample(String exposition, String name) {
+        Matcher m = Pattern.compile("(?m)^" + name + "(?:\\{[^}]*})? (\\S+)$").matcher(exposition);
+        assertTrue(m.find(), "no " + name);
+        return Double.parseDouble(m.group(1));
+    }
+
+    /** The workers' HTTP ports as the config names them. */
+    static List<Integer> workerHttpPorts(Path config) throws IOException {
+        List<Integer> ports = new ArrayList<>();
+        Matcher m = Pattern.compile("(?m)^    http_port: (\\d+)$").matcher(Files.readString(config));
+        while (m.find()) {
+            ports.add(Integer.parseInt(m.group(1)));
+        }
+        return ports.subList(1, ports.size()); // the first is the coordinator's
+    }
+
+    @Test
+    void whenTheWorkerOfOneReplicaIsKilledRequestsGoToTheOtherReplica() throws Exception {
+        Path config = writeConfig("test-replicas", "stories260K.gguf", 1, 1, 2, freeTcpPort());
+        Files.writeString(config, Files.readString(config).replace("pipeline_parallel: 1", "replicas: 2\npipeline_parallel: 1"));
+        Reference ref = Reference.of("stories260K.gguf", "Once upon a time", 16);
+        try (Cluster c = Cluster.up(config)) {
+            c.awaitReady(READY_BUDGET);
+            ProcessHandle w1 = c.process().descendants().filter(h -> commandLine(h).contains("--name\0w1\0"))
+                    .findFirst().orElseThrow(() -> new AssertionError("no process of worker w1 under cluster up"));
+            w1.destroyForcibly();
+            assertTrue(w1.onExit().get(30, TimeUnit.SECONDS) != null);
+            // the coordinator knows within the heartbeat timeout (3 s) and Hazelcast's member timeout (5 s);
+            // after that every request must land on the replica left, with the single-node tokens
+            Thread.sleep(7000);
+            for (int i = 0; i < 4; i++) {
+                JsonNode body = c.complete("stories260K.gguf", "Once upon a time", 16);
+                List<Integer> tokens = new ArrayList<>();
+                for (JsonNode t : body.get("choices").get(0).get("logprobs").get("tokens")) {
+                    tokens.add(tokenId(t.asText()));
+                }
+                assertEquals(ref.tokens(), tokens, "request " + i + " after the kill");
+            }
         }
     }
 
