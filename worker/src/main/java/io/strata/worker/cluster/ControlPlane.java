@@ -72,6 +72,8 @@ public final class ControlPlane implements AutoCloseable {
         cfg.setProperty("hazelcast.heartbeat.interval.seconds", "1");
         cfg.setProperty("hazelcast.max.no.heartbeat.seconds", "5");
         cfg.setProperty("hazelcast.shutdownhook.enabled", "false");
+        // the control plane holds a few small maps: 271 partitions (the default) only slow every join's migration
+        cfg.setProperty("hazelcast.partition.count", "31");
         cfg.getJetConfig().setEnabled(false);
         NetworkConfig net = cfg.getNetworkConfig();
         net.setPort(settings.port()).setPortAutoIncrement(false);
