@@ -54,7 +54,7 @@ public final class ServedModel {
         long size;
         try {
             modified = Files.getLastModifiedTime(path).toInstant().getEpochSecond();
-            size = Files.size(path);
+            size = Files.isDirectory(path) ? model.file().fileSize() : Files.size(path);
         } catch (IOException e) {
             modified = 0;
             size = 0;
