@@ -138,7 +138,7 @@ public final class SafetensorsFile implements AutoCloseable {
     }
 
     /** Reads the header JSON as a stream of tokens straight from the mapping. */
-    private static final class Parser {
+    static final class Parser {
         private final String name;
         private final MemorySegment seg;
         private final long size;
