@@ -75,7 +75,10 @@ public final class GgufConverter {
 
         final GgufWriter w = new GgufWriter();
         for (Map.Entry<String, GgufValue> e : md.asMap().entrySet()) {
-            w.put(e.getKey(), e.getValue());
+            // llama-quantize's gguf_set_val removes a key and appends it: these two always come last
+            if (!e.getKey().equals("general.quantization_version") && !e.getKey().equals("general.file_type")) {
+                w.put(e.getKey(), e.getValue());
+            }
         }
         w.put("general.quantization_version", GgufValue.uint32(2));
         w.put("general.file_type", GgufValue.uint32(type.id()));
