@@ -60,7 +60,7 @@ public interface ModelSource extends AutoCloseable {
             return HfModel.open(path);
         }
         final String file = path.getFileName() == null ? "" : path.getFileName().toString();
-        if (file.endsWith(".bin") || file.endsWith(".pt") || file.endsWith(".pth") || file.endsWith(".ckpt")) {
+        if ((file.endsWith(".bin") || file.endsWith(".pt") || file.endsWith(".pth") || file.endsWith(".ckpt")) && !startsWithGgufMagic(path)) {
             throw new ModelFormatException(path, "file", ModelFormatException.NO_OFFSET, HfModel.PICKLE_REFUSAL);
         }
         if (file.endsWith(".safetensors")) {
@@ -68,5 +68,15 @@ public interface ModelSource extends AutoCloseable {
                     + " give its Hugging Face model directory (with config.json and tokenizer.json) instead");
         }
         return GgufFile.open(path);
+    }
+
+    /** A GGUF may carry any extension; only a file that is not one is taken for a pickle by its name. */
+    private static boolean startsWithGgufMagic(final Path path) {
+        try (var in = Files.newInputStream(path)) {
+            final byte[] head = in.readNBytes(4);
+            return head.length == 4 && (head[0] & 0xFF | (head[1] & 0xFF) << 8 | (head[2] & 0xFF) << 16 | (head[3] & 0xFF) << 24) == GgufFile.MAGIC;
+        } catch (java.io.IOException e) {
+            return false; // GgufFile.open reports the problem with the file
+        }
     }
 }
