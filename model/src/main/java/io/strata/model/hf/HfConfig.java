@@ -83,7 +83,7 @@ public record HfConfig(
         return new HfConfig(hfArch, arch, hidden, f.positiveInt("intermediate_size"), f.positiveInt("num_hidden_layers"),
                 heads, kvHeads, headDim, f.positiveInt("vocab_size"), ctx,
                 f.number("rms_norm_eps", 1e-6), f.number("rope_theta", 10000.0), ropeScaling(f),
-                f.bool("tie_word_embeddings", arch != Architecture.LLAMA), bias,
+                f.bool("tie_word_embeddings", false), bias,
                 f.string("torch_dtype", f.string("dtype", "float32")));
     }
 
