@@ -26,7 +26,14 @@ public final class LocalModel implements AutoCloseable {
 
     /** Opens a GGUF file or a Hugging Face model directory. */
     public static LocalModel open(Path path) {
-        ModelSource f = ModelSource.open(path);
+        return open(ModelSource.open(path));
+    }
+
+    /**
+     * A model over a source already opened (a GGUF, a region of a packaged jar, a Hugging Face directory); closing
+     * the model closes it.
+     */
+    public static LocalModel open(ModelSource f) {
         try {
             ModelConfig c = ModelConfig.of(f);
             Tokenizer t = Tokenizer.fromGguf(f.metadata());

@@ -103,6 +103,32 @@ public final class GgufFile implements ModelSource {
         }
     }
 
+    /**
+     * Maps and parses a GGUF that is one region of a larger file: {@code length} bytes at {@code offset} (a model
+     * stored uncompressed inside a packaged jar). Tensor data stays in that mapping; {@code name} names the region in
+     * errors (for example {@code app.jar!/strata/model.gguf}).
+     */
+    public static GgufFile open(Path path, long offset, long length, String name) {
+        Arena arena = Arena.ofShared();
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            if (offset < 0 || length < 0 || offset > ch.size() - length) {
+                throw new ModelFormatException(name, "region", offset, "the region of " + length
+                        + " bytes at offset " + offset + " lies outside " + path + " (" + ch.size() + " bytes)");
+            }
+            MemorySegment seg = ch.map(FileChannel.MapMode.READ_ONLY, offset, length, arena);
+            return parse(name, seg, arena);
+        } catch (NoSuchFileException e) {
+            arena.close();
+            throw new ModelFormatException(path, "file", ModelFormatException.NO_OFFSET, "file not found");
+        } catch (IOException e) {
+            arena.close();
+            throw new ModelFormatException(path, "file", ModelFormatException.NO_OFFSET, "cannot read: " + e);
+        } catch (RuntimeException | Error e) {
+            arena.close();
+            throw e;
+        }
+    }
+
     /** Parses a GGUF image already in memory (tests, fuzzing). {@code arena} may be null; it is closed with the file. */
     public static GgufFile parse(String name, MemorySegment bytes, Arena arena) {
         return parse(name, bytes, arena, MAX_HEADER_HEAP_BYTES);

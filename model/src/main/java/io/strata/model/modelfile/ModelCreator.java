@@ -108,6 +108,8 @@ public final class ModelCreator {
                     }
                     case ResolvedModel.File f -> Files.isDirectory(f.gguf()) ? importDirectory(f.gguf(), r.line())
                             : importGguf(f.gguf(), r.line());
+                    case ResolvedModel.Packaged p -> throw new ModelfileException(r.line(), "FROM " + r.name()
+                            + " is the model packaged in " + p.model().jar() + "; create from a GGUF or a stored model");
                 };
             }
         };

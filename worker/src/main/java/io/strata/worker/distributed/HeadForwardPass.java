@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
  * continuous-batching scheduler runs over it unchanged. A rank that does not answer within the step timeout makes
  * the step fail with a TransportException, which the scheduler reports to the step's requests.
  */
-public final class HeadForwardPass implements ForwardPass {
+public final class HeadForwardPass implements ForwardPass, RankTelemetry {
     private final LocalModel model;
     private final RankRuntime head;
     private final List<TensorSender> batchOut = new ArrayList<>();
@@ -91,6 +91,40 @@ public final class HeadForwardPass implements ForwardPass {
         } else {
             logitsIn.receive(FrameKind.TOKENS, plan, step, 0, logits, 0, rows * vocab, deadline);
         }
+    }
+
+    @Override
+    public int stage() { return head.stage; }
+
+    @Override
+    public int rank() { return head.rank; }
+
+    @Override
+    public void observe(java.util.function.LongConsumer stepTimes, java.util.function.LongConsumer allReduceLatencies) {
+        head.observe(stepTimes, allReduceLatencies);
+    }
+
+    @Override
+    public long bytesSent() {
+        long b = head.bytesSent();
+        for (TensorSender s : batchOut) {
+            b += s.bytesSent();
+        }
+        return b;
+    }
+
+    @Override
+    public long bytesReceived() {
+        return head.bytesReceived() + (logitsIn == null ? 0 : logitsIn.bytesReceived());
+    }
+
+    @Override
+    public long backPressureEvents() {
+        long b = head.backPressureEvents();
+        for (TensorSender s : batchOut) {
+            b += s.backPressureEvents();
+        }
+        return b;
     }
 
     @Override

@@ -15,6 +15,7 @@ import io.aeron.Aeron;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongConsumer;
 
 /**
  * What one rank of a replica runs each step, the head's and every worker's alike: its layers with its tensor-
@@ -35,6 +36,7 @@ final class RankRuntime implements AutoCloseable {
     private final TensorSender logitsOut;
     final float[] logits;
     final long stepTimeoutNanos;
+    private LongConsumer stepTimes = nanos -> { };
 
     RankRuntime(LocalModel model, StageLayout layout, int stage, int rank, Aeron aeron, int slots, int context,
                 int maxBatchTokens, int threads, long stepTimeout, TimeUnit unit) {
@@ -70,6 +72,36 @@ final class RankRuntime implements AutoCloseable {
         this.logits = new float[Math.multiplyExact(maxBatchTokens, vocab)];
     }
 
+    /** Each step's time on this rank and each all-reduce's latency, in nanoseconds, go to these (metrics). */
+    void observe(LongConsumer steps, LongConsumer allReduces) {
+        this.stepTimes = steps;
+        if (collective != null) {
+            collective.observeSumLatency(allReduces);
+        }
+    }
+
+    /** Data-plane bytes this rank has sent: hidden states, logits, all-reduce parts. */
+    long bytesSent() {
+        long b = allReduce == null ? 0 : allReduce.bytesSent();
+        for (TensorSender s : hiddenOut) {
+            b += s.bytesSent();
+        }
+        return b + (logitsOut == null ? 0 : logitsOut.bytesSent());
+    }
+
+    long bytesReceived() {
+        return (allReduce == null ? 0 : allReduce.bytesReceived()) + (hiddenIn == null ? 0 : hiddenIn.bytesReceived());
+    }
+
+    /** Offers Aeron refused for back-pressure (each retried until its deadline). */
+    long backPressureEvents() {
+        long b = allReduce == null ? 0 : allReduce.backPressureEvents();
+        for (TensorSender s : hiddenOut) {
+            b += s.backPressureEvents();
+        }
+        return b + (logitsOut == null ? 0 : logitsOut.backPressureEvents());
+    }
+
     /** Waits until every peer this rank sends to is connected. */
     void awaitConnected(long deadlineNanos) {
         if (allReduce != null) {
@@ -88,7 +120,12 @@ final class RankRuntime implements AutoCloseable {
      * want them end in {@link #logits} (rows of vocabulary-size floats), and rank 0 sends them to the head.
      */
     void run(Batch batch, long step, int logitRows) {
-        long deadline = System.nanoTime() + stepTimeoutNanos;
+        long start = System.nanoTime();
+        runStep(batch, step, logitRows, start + stepTimeoutNanos);
+        stepTimes.accept(System.nanoTime() - start);
+    }
+
+    private void runStep(Batch batch, long step, int logitRows, long deadline) {
         long plan = layout.planVersion();
         int n = batch.size();
         int d = model.config().embeddingLength();
