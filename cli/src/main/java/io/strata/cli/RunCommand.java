@@ -87,7 +87,7 @@ final class RunCommand implements Callable<Integer> {
         ModelLocator locator = ModelLocator.fromEnvironment();
         ResolvedModel resolved = ServeCommand.resolve(locator, model);
         ModelDefaults defaults = ModelDefaults.of(locator, resolved);
-        try (LocalModel m = LocalModel.open(resolved.openGguf())) {
+        try (LocalModel m = LocalModel.open(resolved.open())) {
             int ctx = contextSize != null ? contextSize
                     : defaults.integer(Parameter.NUM_CTX).orElse(Math.min(m.config().contextLength(), 4096));
             if (ctx <= 1) {

@@ -73,7 +73,7 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
         ResolvedModel resolved = resolve(locator, model);
         ModelDefaults defaults = ModelDefaults.of(locator, resolved);
         Path path = resolved.gguf();
-        LocalModel m = LocalModel.open(resolved.openGguf());
+        LocalModel m = LocalModel.open(resolved.open());
         // --ctx-size, else the model's num_ctx, else the GGUF's context up to 2048
         int ctx = contextSize != null ? contextSize
                 : defaults.integer(Parameter.NUM_CTX).orElse(Math.min(m.config().contextLength(), 2048));

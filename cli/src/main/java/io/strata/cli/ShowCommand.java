@@ -3,6 +3,7 @@ package io.strata.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.strata.model.arch.ModelConfig;
+import io.strata.model.ModelSource;
 import io.strata.model.gguf.GgufFile;
 import io.strata.model.gguf.GgufMetadata;
 import io.strata.model.gguf.GgufTensorInfo;
@@ -57,7 +58,7 @@ final class ShowCommand implements Callable<Integer> {
             System.out.print(modelfile(locator.store().orElseThrow(), stored));
             return 0;
         }
-        try (GgufFile f = resolved.openGguf()) {
+        try (ModelSource f = resolved.open()) {
             Map<String, Object> info = describe(f);
             if (resolved instanceof ResolvedModel.Stored stored) {
                 info.put("stored", storedInfo(locator.store().orElseThrow(), stored.model()));
@@ -135,11 +136,15 @@ final class ShowCommand implements Callable<Integer> {
         return o;
     }
 
-    static Map<String, Object> describe(GgufFile f) {
+    static Map<String, Object> describe(ModelSource f) {
         GgufMetadata md = f.metadata();
         Map<String, Object> info = new LinkedHashMap<>();
         info.put("file", f.name());
-        info.put("gguf_version", f.version());
+        if (f instanceof GgufFile g) {
+            info.put("gguf_version", g.version());
+        } else {
+            info.put("format", "safetensors (Hugging Face directory)");
+        }
         String arch = md.getString("general.architecture", "unknown");
         info.put("architecture", arch);
         info.put("name", md.getString("general.name", ""));
@@ -153,7 +158,7 @@ final class ShowCommand implements Callable<Integer> {
         info.put("tensors", f.tensors().size());
         info.put("tensor_types", types);
         try {
-            ModelConfig c = ModelConfig.fromGguf(md, f.name());
+            ModelConfig c = ModelConfig.of(f);
             Map<String, Object> h = new LinkedHashMap<>();
             h.put("context_length", c.contextLength());
             h.put("embedding_length", c.embeddingLength());

@@ -1,6 +1,7 @@
 package io.strata.model.gguf;
 
 import io.strata.model.ModelFormatException;
+import io.strata.model.ModelSource;
 import io.strata.model.tensor.GgmlType;
 
 import java.io.IOException;
@@ -32,7 +33,7 @@ import java.util.Set;
  * hostile file fails with a {@link ModelFormatException} (file, field, byte offset) rather than an
  * OutOfMemoryError or a huge allocation.
  */
-public final class GgufFile implements AutoCloseable {
+public final class GgufFile implements ModelSource {
     public static final int MAGIC = 0x46554747; // "GGUF" read as a little-endian int
     public static final int DEFAULT_ALIGNMENT = 32;
     static final int MAX_DIMS = 4;
@@ -138,24 +139,30 @@ public final class GgufFile implements AutoCloseable {
         return new Parser(name, bytes, maxHeaderHeapBytes).parse(arena);
     }
 
+    @Override
     public String name() { return name; }
 
     public int version() { return version; }
 
+    @Override
     public GgufMetadata metadata() { return metadata; }
 
     /** Tensor infos in file order. */
+    @Override
     public Map<String, GgufTensorInfo> tensors() { return tensors; }
 
+    @Override
     public GgufTensorInfo tensor(String tensorName) { return tensors.get(tensorName); }
 
     public int alignment() { return alignment; }
 
     public long dataStart() { return dataStart; }
 
+    @Override
     public long fileSize() { return file.byteSize(); }
 
     /** The tensor's bytes, a slice of the mapping (bounds were checked at parse time). */
+    @Override
     public MemorySegment data(GgufTensorInfo t) {
         return file.asSlice(dataStart + t.offset(), t.byteSize());
     }

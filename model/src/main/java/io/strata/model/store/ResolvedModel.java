@@ -1,5 +1,6 @@
 package io.strata.model.store;
 
+import io.strata.model.ModelSource;
 import io.strata.model.gguf.GgufFile;
 
 import java.nio.file.Path;
@@ -17,6 +18,11 @@ public sealed interface ResolvedModel {
         return GgufFile.open(gguf());
     }
 
+    /** Opens the model for loading: its GGUF, or a Hugging Face directory found as a file; the caller closes it. */
+    default ModelSource open() {
+        return ModelSource.open(gguf());
+    }
+
     /** A stored model; {@code gguf} is its model blob. */
     record Stored(StoredModel model, Path gguf) implements ResolvedModel {}
 
@@ -32,6 +38,11 @@ public sealed interface ResolvedModel {
 
         @Override
         public GgufFile openGguf() {
+            return model.openGguf();
+        }
+
+        @Override
+        public ModelSource open() {
             return model.openGguf();
         }
     }
