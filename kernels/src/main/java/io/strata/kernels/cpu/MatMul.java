@@ -116,21 +116,38 @@ public final class MatMul {
             mixedRows(from, to, in, data, rowBytes, n, y, stride);
             return;
         }
-        if (n <= RowKernel.TOKEN_TILE) {
-            for (int r = from; r < to; r++) {
-                k.dotRow(data, r * rowBytes, in, 0, n, y, r, stride);
-            }
-            return;
-        }
+        int rowTile = k.rowTile();
         // a chunk of rows at a time, each token tile over all rows of the chunk: the tile's activations and the
-        // chunk's weights stay in cache (a whole prompt's activations would not)
+        // chunk's weights stay in cache (a whole prompt's activations would not); the tokens that no token tile
+        // takes go through the row tiles, one token at a time
         for (int r0 = from; r0 < to; r0 += ROW_CHUNK) {
             int r1 = Math.min(to, r0 + ROW_CHUNK);
-            for (int t0 = 0; t0 < n; t0 += RowKernel.TOKEN_TILE) {
-                int t1 = Math.min(n, t0 + RowKernel.TOKEN_TILE);
+            int t0 = 0;
+            for (; t0 + RowKernel.TOKEN_TILE <= n; t0 += RowKernel.TOKEN_TILE) {
                 for (int r = r0; r < r1; r++) {
-                    k.dotRow(data, r * rowBytes, in, t0, t1, y, r, stride);
+                    k.dotRow(data, r * rowBytes, in, t0, t0 + RowKernel.TOKEN_TILE, y, r, stride);
                 }
+            }
+            if (t0 == n) {
+                continue;
+            }
+            int tiled = k.tileTokens(in, t0, n);
+            if (tiled > 0) {
+                for (int r = r0; r < r1; r++) {
+                    k.dotRow(data, r * rowBytes, in, t0, t0 + tiled, y, r, stride);
+                }
+                t0 += tiled;
+            }
+            int r = r0;
+            if (rowTile > 1) {
+                for (; r + rowTile <= r1; r += rowTile) {
+                    for (int t = t0; t < n; t++) {
+                        k.dotRows(data, r * rowBytes, rowBytes, in, t, y, t * stride + r);
+                    }
+                }
+            }
+            for (; r < r1; r++) {
+                k.dotRow(data, r * rowBytes, in, t0, n, y, r, stride);
             }
         }
     }

@@ -49,23 +49,43 @@ abstract class RowKernel {
         }
     }
 
+    /**
+     * How many of tokens from .. to − 1 {@link #dotRow} takes in token tiles (from a multiple of
+     * {@link #TOKEN_TILE}); {@link MatMul} runs the others through {@link #dotRows} where there is a row tile. 0 for
+     * the kernels without wide tiles (their two-token tile is not counted: it shares less than a row tile).
+     */
+    int tileTokens(DotOperand x, int from, int to) {
+        return 0;
+    }
+
+    /** Rows per {@link #dotRows}; 1 when the kernel has no row tile. */
+    int rowTile() {
+        return 1;
+    }
+
+    /** Rows row .. row + (rowTile() − 1)·rowBytes times token {@code token}: row i's result to out[o + i]. */
+    void dotRows(MemorySegment w, long row, long rowBytes, DotOperand x, int token, float[] out, int o) {
+        throw new UnsupportedOperationException("no row tile");
+    }
+
     /** The token span that {@link MatMul} hands to {@link #dotRow} per row: the largest tile. */
     static final int TOKEN_TILE = VectorTileDots.TILE;
 
     private static final RowKernel[] SCALAR = new RowKernel[GgmlType.values().length];
     private static final RowKernel[] VECTOR = new RowKernel[GgmlType.values().length];
     private static final RowKernel SCALAR_Q4_0_REPACKED = new ScalarQ4_0Repacked();
-    private static final RowKernel VECTOR_Q4_0_REPACKED = VectorLanes.WIDE ? new WideTiles() {
+    private static final RowKernel VECTOR_Q4_0_REPACKED = VectorLanes.WIDE ? new WideTiles(VectorRowTileDots.ROWS) {
         float dot(MemorySegment w, long row, DotOperand x, int token) {
             return VectorLegacyDots.q4_0Repacked(w, row, x, token);
         }
 
-        int tiles(MemorySegment w, long row, DotOperand x, int from, int to, float[] out, int r, int stride) {
-            int t = from;
-            for (; t + VectorTileDots.TILE <= to && (t & 7) == 0; t += VectorTileDots.TILE) {
-                VectorTileDots.q4_0Repackedx8(w, row, x, t, out, t * stride + r, stride);
-            }
-            return t;
+        void tile(MemorySegment w, long row, DotOperand x, int token, float[] out, int o, int stride) {
+            VectorTileDots.q4_0Repackedx8(w, row, x, token, out, o, stride);
+        }
+
+        @Override
+        void dotRows(MemorySegment w, long row, long rowBytes, DotOperand x, int token, float[] out, int o) {
+            VectorRowTileDots.q4_0Repacked(w, row, rowBytes, x, token, out, o);
         }
     } : new Tiled(2) {
         float dot(MemorySegment w, long row, DotOperand x, int token) {
@@ -122,21 +142,18 @@ abstract class RowKernel {
 
     private static RowKernel vectorKernel(GgmlType type) {
         return switch (type) {
-            case Q8_0 -> VectorLanes.WIDE ? new WideTiles() {
+            case Q8_0 -> VectorLanes.WIDE ? new WideTiles(VectorRowTileDots.ROWS) {
                 float dot(MemorySegment w, long row, DotOperand x, int token) {
                     return VectorLegacyDots.q8_0(w, row, x, token);
                 }
 
-                int tiles(MemorySegment w, long row, DotOperand x, int from, int to, float[] out, int r, int stride) {
-                    int t = from;
-                    for (; t + VectorTileDots.TILE <= to && (t & 7) == 0; t += VectorTileDots.TILE) {
-                        VectorTileDots.q8_0Tile(w, row, x, t, 4, out, t * stride + r, stride);
-                    }
-                    if (t + VectorTileDots.SMALL_TILE <= to && (t & 3) == 0) {
-                        VectorTileDots.q8_0Tile(w, row, x, t, 2, out, t * stride + r, stride);
-                        t += VectorTileDots.SMALL_TILE;
-                    }
-                    return t;
+                void tile(MemorySegment w, long row, DotOperand x, int token, float[] out, int o, int stride) {
+                    VectorTileDots.q8_0Tile(w, row, x, token, out, o, stride);
+                }
+
+                @Override
+                void dotRows(MemorySegment w, long row, long rowBytes, DotOperand x, int token, float[] out, int o) {
+                    VectorRowTileDots.q8_0(w, row, rowBytes, x, token, out, o);
                 }
             } : new Tiled(2) {
                 float dot(MemorySegment w, long row, DotOperand x, int token) {
@@ -148,21 +165,13 @@ abstract class RowKernel {
                 }
 
             };
-            case Q4_0 -> VectorLanes.WIDE ? new WideTiles() {
+            case Q4_0 -> VectorLanes.WIDE ? new WideTiles(1) {
                 float dot(MemorySegment w, long row, DotOperand x, int token) {
                     return VectorLegacyDots.q4_0(w, row, x, token);
                 }
 
-                int tiles(MemorySegment w, long row, DotOperand x, int from, int to, float[] out, int r, int stride) {
-                    int t = from;
-                    for (; t + VectorTileDots.TILE <= to && (t & 7) == 0; t += VectorTileDots.TILE) {
-                        VectorTileDots.q4_0Tile(w, row, x, t, 4, out, t * stride + r, stride);
-                    }
-                    if (t + VectorTileDots.SMALL_TILE <= to && (t & 3) == 0) {
-                        VectorTileDots.q4_0Tile(w, row, x, t, 2, out, t * stride + r, stride);
-                        t += VectorTileDots.SMALL_TILE;
-                    }
-                    return t;
+                void tile(MemorySegment w, long row, DotOperand x, int token, float[] out, int o, int stride) {
+                    VectorTileDots.q4_0Tile(w, row, x, token, out, o, stride);
                 }
             } : new Tiled(2) {
                 float dot(MemorySegment w, long row, DotOperand x, int token) {
@@ -203,18 +212,22 @@ abstract class RowKernel {
     }
 
     /**
-     * The wide (512-bit) kernels of {@link VectorTileDots}: {@link #tiles} takes the batch's 8- and 4-token tiles
-     * where the pair layout is there, the single-token form the rest. No two-token tile: its kernel inlined next to
-     * the single-token one in one compilation is past C2's inlining budget (the tile kernels are compiled on their
-     * own, see VectorTileDots).
+     * The wide (512-bit) kernels: 8-token tiles ({@link VectorTileDots}), 4-token tiles where the type has them, and
+     * 8-row tiles for the tokens that no token tile takes ({@link VectorRowTileDots}); the single-token form for
+     * the rest. No smaller token tile: a two-token kernel inlined next to the single-token one in one compilation is
+     * past C2's inlining budget (the tile kernels are compiled on their own, see VectorTileDots), and a 4-token form
+     * of the 8-token kernel (a branch per block) was deoptimized and recompiled back and forth.
      */
     private abstract static class WideTiles extends RowKernel {
-        WideTiles() {
+        private final int rowTile;
+
+        WideTiles(int rowTile) {
             super(1);
+            this.rowTile = rowTile;
         }
 
-        /** The tiles from token {@code from} on, as far as they fit before {@code to}; returns the next token. */
-        abstract int tiles(MemorySegment w, long row, DotOperand x, int from, int to, float[] out, int r, int stride);
+        /** Tokens token .. token + 7. */
+        abstract void tile(MemorySegment w, long row, DotOperand x, int token, float[] out, int o, int stride);
 
         @Override
         final void dotTile(MemorySegment w, long row, DotOperand x, int token, float[] out, int o, int stride) {
@@ -222,8 +235,29 @@ abstract class RowKernel {
         }
 
         @Override
+        final int tileTokens(DotOperand x, int from, int to) {
+            if (x.pairTokens < to) {
+                return 0;
+            }
+            int t = from;
+            while (t + VectorTileDots.TILE <= to && (t & 7) == 0) {
+                t += VectorTileDots.TILE;
+            }
+            return t - from;
+        }
+
+        @Override
+        final int rowTile() {
+            return rowTile;
+        }
+
+        @Override
         final void dotRow(MemorySegment w, long row, DotOperand x, int from, int to, float[] out, int r, int stride) {
-            int t = x.pairTokens >= to ? tiles(w, row, x, from, to, out, r, stride) : from;
+            int t = from;
+            int end = from + tileTokens(x, from, to);
+            for (; t < end; t += VectorTileDots.TILE) {
+                tile(w, row, x, t, out, t * stride + r, stride);
+            }
             for (; t < to; t++) {
                 out[t * stride + r] = dot(w, row, x, t);
             }

@@ -16,9 +16,7 @@ import static io.strata.kernels.cpu.VectorLanes.INTS;
 import static io.strata.kernels.cpu.VectorLanes.INTS_W;
 import static io.strata.kernels.cpu.VectorLanes.LE;
 import static io.strata.kernels.cpu.VectorLanes.SHORTS_W;
-import static io.strata.kernels.cpu.VectorLanes.evenBytes;
 import static io.strata.kernels.cpu.VectorLanes.f16;
-import static io.strata.kernels.cpu.VectorLanes.oddBytes;
 import static jdk.incubator.vector.VectorOperators.ASHR;
 import static jdk.incubator.vector.VectorOperators.I2F;
 import static jdk.incubator.vector.VectorOperators.LSHL;
@@ -32,7 +30,7 @@ import static jdk.incubator.vector.VectorOperators.LSHR;
  * ({@link VectorLegacyDots}), lane-wise, so every (row, token) result has the single-token bits: the tile shares
  * the weights' loading and unpacking, never an accumulator, and changes no summation order.
  *
- * <p>The tiles take 4 or 8 tokens from a token index that is a multiple of the tile (the pair layout and, for the
+ * <p>The tiles take 8 tokens from a token index that is a multiple of 8 (the pair layout and, for the
  * repacked GEMV, the 8-token scale layout {@link DotOperand#octetScales} are aligned that way). Each kernel is one
  * method small enough for C2 to compile whole with its vectors in registers (NodeCountInliningCutoff).
  */
@@ -43,8 +41,6 @@ final class VectorTileDots {
 
     /** Tokens per large tile. */
     static final int TILE = 8;
-    /** Tokens per small tile. */
-    static final int SMALL_TILE = 4;
 
     /** The 32 quant bytes of a block, twice: [qs 0-31 | qs 0-31] as longs. */
     private static final VectorShuffle<Long> TWICE_256 = VectorShuffle.fromValues(LongVector.SPECIES_512,
@@ -63,27 +59,25 @@ final class VectorTileDots {
     // ---- Q8_0 ----------------------------------------------------------------------------------------------------
 
     /**
-     * Q8_0 rows (ggml_vec_dot_q8_0_q8_0) for tokens token .. token + 2·pairs − 1 (pairs 2 or 4; token a multiple
-     * of 2·pairs): token + i's result goes to out[o + i·stride]. Per token pair and block, the 8 lanes of each
+     * Q8_0 rows (ggml_vec_dot_q8_0_q8_0) for tokens token .. token + 7 (token a multiple of 8): token + i's result
+     * goes to out[o + i·stride]. Per token pair and block, the 8 lanes of each
      * token ({@link VectorLanes#lanes}: the Q8_0 form, whose lanes exceed 16 bits), then acc = fma(lanes, dx·dy,
      * acc) in each half. (Each step written out: a helper that takes and returns vectors, once C2 has compiled it
      * on its own, is no longer inlined, and its vectors become objects.)
      */
-    static void q8_0Tile(MemorySegment w, long row, DotOperand x, int token, int pairs, float[] out, int o, int stride) {
+    static void q8_0Tile(MemorySegment w, long row, DotOperand x, int token, float[] out, int o, int stride) {
         // the checks of the tile, written out here: they also keep each tile kernel above C2's FreqInlineSize (325
         // bytecodes), so it is compiled on its own with the whole inlining budget, never inside its caller next to
         // the other kernels of the type (whose vectors would then be boxed)
-        if (x.pairQuants == null || token < 0 || token % (2 * pairs) != 0 || token + 2 * pairs > x.pairTokens
-                || (pairs != 2 && pairs != 4)) {
-            throw new IllegalArgumentException("a tile of " + 2 * pairs + " tokens at token " + token
+        if (x.pairQuants == null || token < 0 || token % TILE != 0 || token + TILE > x.pairTokens) {
+            throw new IllegalArgumentException("a tile of " + TILE + " tokens at token " + token
                     + " is not in the pair layout (" + x.pairTokens + " tokens)");
         }
-        Objects.checkFromIndexSize(o, (2 * pairs - 1) * stride + 1, out.length);
+        Objects.checkFromIndexSize(o, (TILE - 1) * stride + 1, out.length);
         int blocks = x.cols / GROUP;
         short[] y = x.pairQuants;
         float[] ys = x.pairScales;
         int k0 = (token >> 1) * blocks;
-        boolean four = pairs == 4;
         FloatVector a0 = FloatVector.zero(FLOATS_W);
         FloatVector a1 = a0;
         FloatVector a2 = a0;
@@ -94,8 +88,8 @@ final class VectorTileDots {
             LongVector qs = LongVector.fromMemorySegment(LongVector.SPECIES_256, w, at + 2, LE);
             ShortVector q = ((LongVector) qs.reinterpretShape(LongVector.SPECIES_512, 0)).rearrange(TWICE_256)
                     .reinterpretAsShorts();
-            ShortVector even = evenBytes(q);
-            ShortVector odd = oddBytes(q);
+            ShortVector even = q.lanewise(LSHL, 8).lanewise(ASHR, 8);
+            ShortVector odd = q.lanewise(ASHR, 8);
             int p = k0 + b;
             IntVector i0 = even.mul(ShortVector.fromArray(SHORTS_W, y, 64 * (p)))
                     .add(odd.mul(ShortVector.fromArray(SHORTS_W, y, 64 * (p) + 32))).reinterpretAsInts();
@@ -105,16 +99,14 @@ final class VectorTileDots {
                     .add(odd.mul(ShortVector.fromArray(SHORTS_W, y, 64 * (p + blocks) + 32))).reinterpretAsInts();
             a1 = ((FloatVector) i1.lanewise(ASHR, 16).add(i1.lanewise(LSHL, 16).lanewise(ASHR, 16)).convert(I2F, 0))
                     .fma(dx.mul(FloatVector.fromArray(FLOATS_W, ys, 16 * (p + blocks))), a1);
-            if (four) {
-                IntVector i2 = even.mul(ShortVector.fromArray(SHORTS_W, y, 64 * (p + 2 * blocks)))
-                        .add(odd.mul(ShortVector.fromArray(SHORTS_W, y, 64 * (p + 2 * blocks) + 32))).reinterpretAsInts();
-                a2 = ((FloatVector) i2.lanewise(ASHR, 16).add(i2.lanewise(LSHL, 16).lanewise(ASHR, 16)).convert(I2F, 0))
-                        .fma(dx.mul(FloatVector.fromArray(FLOATS_W, ys, 16 * (p + 2 * blocks))), a2);
-                IntVector i3 = even.mul(ShortVector.fromArray(SHORTS_W, y, 64 * (p + 3 * blocks)))
-                        .add(odd.mul(ShortVector.fromArray(SHORTS_W, y, 64 * (p + 3 * blocks) + 32))).reinterpretAsInts();
-                a3 = ((FloatVector) i3.lanewise(ASHR, 16).add(i3.lanewise(LSHL, 16).lanewise(ASHR, 16)).convert(I2F, 0))
-                        .fma(dx.mul(FloatVector.fromArray(FLOATS_W, ys, 16 * (p + 3 * blocks))), a3);
-            }
+            IntVector i2 = even.mul(ShortVector.fromArray(SHORTS_W, y, 64 * (p + 2 * blocks)))
+                    .add(odd.mul(ShortVector.fromArray(SHORTS_W, y, 64 * (p + 2 * blocks) + 32))).reinterpretAsInts();
+            a2 = ((FloatVector) i2.lanewise(ASHR, 16).add(i2.lanewise(LSHL, 16).lanewise(ASHR, 16)).convert(I2F, 0))
+                    .fma(dx.mul(FloatVector.fromArray(FLOATS_W, ys, 16 * (p + 2 * blocks))), a2);
+            IntVector i3 = even.mul(ShortVector.fromArray(SHORTS_W, y, 64 * (p + 3 * blocks)))
+                    .add(odd.mul(ShortVector.fromArray(SHORTS_W, y, 64 * (p + 3 * blocks) + 32))).reinterpretAsInts();
+            a3 = ((FloatVector) i3.lanewise(ASHR, 16).add(i3.lanewise(LSHL, 16).lanewise(ASHR, 16)).convert(I2F, 0))
+                    .fma(dx.mul(FloatVector.fromArray(FLOATS_W, ys, 16 * (p + 3 * blocks))), a3);
         }
         FloatVector s0 = a0.add(a0.rearrange(FOLD_4));
         FloatVector t0 = s0.add(s0.rearrange(FOLD_2));
@@ -126,18 +118,16 @@ final class VectorTileDots {
         out[o + stride] = h0.lane(8);
         out[o + 2 * stride] = h1.lane(0);
         out[o + 3 * stride] = h1.lane(8);
-        if (four) {
-            FloatVector s2 = a2.add(a2.rearrange(FOLD_4));
-            FloatVector t2 = s2.add(s2.rearrange(FOLD_2));
-            FloatVector h2 = t2.add(t2.rearrange(FOLD_1));
-            FloatVector s3 = a3.add(a3.rearrange(FOLD_4));
-            FloatVector t3 = s3.add(s3.rearrange(FOLD_2));
-            FloatVector h3 = t3.add(t3.rearrange(FOLD_1));
-            out[o + 4 * stride] = h2.lane(0);
-            out[o + 5 * stride] = h2.lane(8);
-            out[o + 6 * stride] = h3.lane(0);
-            out[o + 7 * stride] = h3.lane(8);
-        }
+        FloatVector s2 = a2.add(a2.rearrange(FOLD_4));
+        FloatVector t2 = s2.add(s2.rearrange(FOLD_2));
+        FloatVector h2 = t2.add(t2.rearrange(FOLD_1));
+        FloatVector s3 = a3.add(a3.rearrange(FOLD_4));
+        FloatVector t3 = s3.add(s3.rearrange(FOLD_2));
+        FloatVector h3 = t3.add(t3.rearrange(FOLD_1));
+        out[o + 4 * stride] = h2.lane(0);
+        out[o + 5 * stride] = h2.lane(8);
+        out[o + 6 * stride] = h3.lane(0);
+        out[o + 7 * stride] = h3.lane(8);
     }
 
     // ---- Q4_0 (vec_dot order) ----------------------------------------------------------------------------------
@@ -146,21 +136,19 @@ final class VectorTileDots {
      * Q4_0 rows in vec_dot order (ggml_vec_dot_q4_0_q8_0), as {@link #q8_0Tile}; the lanes fit 16 bits
      * ({@link VectorLanes#smallLanes}).
      */
-    static void q4_0Tile(MemorySegment w, long row, DotOperand x, int token, int pairs, float[] out, int o, int stride) {
+    static void q4_0Tile(MemorySegment w, long row, DotOperand x, int token, float[] out, int o, int stride) {
         // the checks of the tile, written out here: they also keep each tile kernel above C2's FreqInlineSize (325
         // bytecodes), so it is compiled on its own with the whole inlining budget, never inside its caller next to
         // the other kernels of the type (whose vectors would then be boxed)
-        if (x.pairQuants == null || token < 0 || token % (2 * pairs) != 0 || token + 2 * pairs > x.pairTokens
-                || (pairs != 2 && pairs != 4)) {
-            throw new IllegalArgumentException("a tile of " + 2 * pairs + " tokens at token " + token
+        if (x.pairQuants == null || token < 0 || token % TILE != 0 || token + TILE > x.pairTokens) {
+            throw new IllegalArgumentException("a tile of " + TILE + " tokens at token " + token
                     + " is not in the pair layout (" + x.pairTokens + " tokens)");
         }
-        Objects.checkFromIndexSize(o, (2 * pairs - 1) * stride + 1, out.length);
+        Objects.checkFromIndexSize(o, (TILE - 1) * stride + 1, out.length);
         int blocks = x.cols / GROUP;
         short[] y = x.pairQuants;
         float[] ys = x.pairScales;
         int k0 = (token >> 1) * blocks;
-        boolean four = pairs == 4;
         FloatVector a0 = FloatVector.zero(FLOATS_W);
         FloatVector a1 = a0;
         FloatVector a2 = a0;
@@ -182,16 +170,14 @@ final class VectorTileDots {
                     .add(odd.mul(ShortVector.fromArray(SHORTS_W, y, 64 * (p + blocks) + 32))).reinterpretAsInts();
             a1 = ((FloatVector) i1.mul(0x10001).lanewise(ASHR, 16).convert(I2F, 0))
                     .fma(dx.mul(FloatVector.fromArray(FLOATS_W, ys, 16 * (p + blocks))), a1);
-            if (four) {
-                IntVector i2 = even.mul(ShortVector.fromArray(SHORTS_W, y, 64 * (p + 2 * blocks)))
-                        .add(odd.mul(ShortVector.fromArray(SHORTS_W, y, 64 * (p + 2 * blocks) + 32))).reinterpretAsInts();
-                a2 = ((FloatVector) i2.mul(0x10001).lanewise(ASHR, 16).convert(I2F, 0))
-                        .fma(dx.mul(FloatVector.fromArray(FLOATS_W, ys, 16 * (p + 2 * blocks))), a2);
-                IntVector i3 = even.mul(ShortVector.fromArray(SHORTS_W, y, 64 * (p + 3 * blocks)))
-                        .add(odd.mul(ShortVector.fromArray(SHORTS_W, y, 64 * (p + 3 * blocks) + 32))).reinterpretAsInts();
-                a3 = ((FloatVector) i3.mul(0x10001).lanewise(ASHR, 16).convert(I2F, 0))
-                        .fma(dx.mul(FloatVector.fromArray(FLOATS_W, ys, 16 * (p + 3 * blocks))), a3);
-            }
+            IntVector i2 = even.mul(ShortVector.fromArray(SHORTS_W, y, 64 * (p + 2 * blocks)))
+                    .add(odd.mul(ShortVector.fromArray(SHORTS_W, y, 64 * (p + 2 * blocks) + 32))).reinterpretAsInts();
+            a2 = ((FloatVector) i2.mul(0x10001).lanewise(ASHR, 16).convert(I2F, 0))
+                    .fma(dx.mul(FloatVector.fromArray(FLOATS_W, ys, 16 * (p + 2 * blocks))), a2);
+            IntVector i3 = even.mul(ShortVector.fromArray(SHORTS_W, y, 64 * (p + 3 * blocks)))
+                    .add(odd.mul(ShortVector.fromArray(SHORTS_W, y, 64 * (p + 3 * blocks) + 32))).reinterpretAsInts();
+            a3 = ((FloatVector) i3.mul(0x10001).lanewise(ASHR, 16).convert(I2F, 0))
+                    .fma(dx.mul(FloatVector.fromArray(FLOATS_W, ys, 16 * (p + 3 * blocks))), a3);
         }
         FloatVector s0 = a0.add(a0.rearrange(FOLD_4));
         FloatVector t0 = s0.add(s0.rearrange(FOLD_2));
@@ -203,18 +189,16 @@ final class VectorTileDots {
         out[o + stride] = h0.lane(8);
         out[o + 2 * stride] = h1.lane(0);
         out[o + 3 * stride] = h1.lane(8);
-        if (four) {
-            FloatVector s2 = a2.add(a2.rearrange(FOLD_4));
-            FloatVector t2 = s2.add(s2.rearrange(FOLD_2));
-            FloatVector h2 = t2.add(t2.rearrange(FOLD_1));
-            FloatVector s3 = a3.add(a3.rearrange(FOLD_4));
-            FloatVector t3 = s3.add(s3.rearrange(FOLD_2));
-            FloatVector h3 = t3.add(t3.rearrange(FOLD_1));
-            out[o + 4 * stride] = h2.lane(0);
-            out[o + 5 * stride] = h2.lane(8);
-            out[o + 6 * stride] = h3.lane(0);
-            out[o + 7 * stride] = h3.lane(8);
-        }
+        FloatVector s2 = a2.add(a2.rearrange(FOLD_4));
+        FloatVector t2 = s2.add(s2.rearrange(FOLD_2));
+        FloatVector h2 = t2.add(t2.rearrange(FOLD_1));
+        FloatVector s3 = a3.add(a3.rearrange(FOLD_4));
+        FloatVector t3 = s3.add(s3.rearrange(FOLD_2));
+        FloatVector h3 = t3.add(t3.rearrange(FOLD_1));
+        out[o + 4 * stride] = h2.lane(0);
+        out[o + 5 * stride] = h2.lane(8);
+        out[o + 6 * stride] = h3.lane(0);
+        out[o + 7 * stride] = h3.lane(8);
     }
 
     // ---- Q4_0 repacked GEMV order ------------------------------------------------------------------------------
@@ -228,11 +212,11 @@ final class VectorTileDots {
         // the checks of the tile, written out here: they also keep each tile kernel above C2's FreqInlineSize (325
         // bytecodes), so it is compiled on its own with the whole inlining budget, never inside its caller next to
         // the other kernels of the type (whose vectors would then be boxed)
-        if (x.pairQuants == null || token < 0 || token % (2 * 4) != 0 || token + 2 * 4 > x.pairTokens) {
-            throw new IllegalArgumentException("a tile of " + 2 * 4 + " tokens at token " + token
+        if (x.pairQuants == null || token < 0 || token % TILE != 0 || token + TILE > x.pairTokens) {
+            throw new IllegalArgumentException("a tile of " + TILE + " tokens at token " + token
                     + " is not in the pair layout (" + x.pairTokens + " tokens)");
         }
-        Objects.checkFromIndexSize(o, (2 * 4 - 1) * stride + 1, out.length);
+        Objects.checkFromIndexSize(o, (TILE - 1) * stride + 1, out.length);
         int blocks = x.cols / GROUP;
         short[] y = x.pairQuants;
         float[] dy = x.octetScales;

@@ -85,6 +85,17 @@ class VectorDotsTest {
                     assertSameBits(expected, tile[0], what + " tile row " + r + " token " + t);
                 }
             }
+            // row tiles starting at this row, where the matrix has enough rows below it
+            if (k.rowTile() > 1 && r + k.rowTile() <= rows) {
+                float[] tileRows = new float[k.rowTile() + 2];
+                for (int t = 0; t < tokens; t++) {
+                    k.dotRows(w, off, rowBytes, x, t, tileRows, 1);
+                    for (int i = 0; i < k.rowTile(); i++) {
+                        assertSameBits(reference(type, repacked, w, off + i * rowBytes, x, t), tileRows[1 + i],
+                                what + " row tile at " + r + " row " + (r + i) + " token " + t);
+                    }
+                }
+            }
             // the whole row through dotRow (the wide tiles where the batch has them), from 0 and from a tile start
             for (int from : new int[]{0, RowKernel.TOKEN_TILE}) {
                 if (from >= tokens) {
@@ -105,7 +116,7 @@ class VectorDotsTest {
     void singleTokenAndTileKernelsEqualTheScalarReferenceOnRandomRows(GgmlType type) {
         Random rnd = new Random(11 + type.id());
         for (int cols : lengths(type)) {
-            for (int rows : new int[]{3, 8}) { // Q4_0: 3 rows -> plain vec_dot, 8 rows -> repacked GEMV
+            for (int rows : new int[]{3, 8, 9}) { // Q4_0: 3 and 9 rows -> plain vec_dot, 8 rows -> repacked GEMV
                 MemorySegment w = WeightRows.random(type, rows, cols, rnd, 0.02f);
                 Activations a = WeightRows.gaussian(11, cols, rnd);
                 checkKernel(type, rows, w, a, 11, type + " cols " + cols + " rows " + rows);
