@@ -7,10 +7,12 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * y = W x for a batch of activation rows: out[t * outStride + r] = dot(row r of W, row t of x). The activations
- * are converted once to the weight's dot format; weight rows are split across the thread team, and each row is
- * read once for the whole batch: its tokens go through the kernel's tile form ({@link RowKernel}) while the row is
- * in cache, the last odd one through the single-token form. Every (row, token) result is bit-identical to the
- * scalar {@code DotProduct}, whatever the batch size, tile or thread count.
+ * are converted once to the weight's dot format; weight rows are split across the thread team. Each thread takes
+ * its rows 16 at a time (a chunk) and runs every 8-token tile of the batch over the chunk's rows, so the chunk's
+ * weights and the tile's activations stay in cache; a row's tokens go through the kernel's token tiles
+ * ({@link RowKernel#dotRow}), the tokens no token tile takes through its row tiles ({@link RowKernel#dotRows}, 4
+ * rows times one token: decode) where it has them, the rest through the single-token form. Every (row, token)
+ * result is bit-identical to the scalar {@code DotProduct}, whatever the batch size, tile or thread count.
  *
  * <p>The per-call state lives in fields so the loop body is one preallocated object: a call allocates nothing.
  * Vector API kernels run unless turned off, by the constructor or the system property {@code strata.vector=false}

@@ -6,10 +6,12 @@ import io.strata.model.tensor.GgmlType;
 import java.lang.foreign.MemorySegment;
 
 /**
- * The dot products of one weight type that {@link MatMul} runs per row: a single-token form, and a tile form that
- * reads each weight block once for {@link #tile()} consecutive tokens. Both give, for every (row, token), exactly
- * the bits of {@link DotProduct#dot} (or {@link DotProduct#dotQ4_0Repacked}): a tile only shares the loading and
- * unpacking of the weights, never an accumulator.
+ * The dot products of one weight type that {@link MatMul} runs per row: a single-token form, a tile form that
+ * reads each weight block once for {@link #tile()} consecutive tokens, {@link #dotRow} over a span of tokens (the
+ * wide kernels' 8-token tiles, {@link VectorTileDots}) and, where the kernel has one, a row tile
+ * ({@link #dotRows}: {@link #rowTile()} rows times one token, {@link VectorRowTileDots}). All give, for every
+ * (row, token), exactly the bits of {@link DotProduct#dot} (or {@link DotProduct#dotQ4_0Repacked}): a tile only
+ * shares the loading and unpacking of weights or activations, never an accumulator.
  *
  * <p>{@link #forWeights} picks the Vector API kernel of the type where there is one ({@link VectorLegacyDots},
  * {@link VectorKQuantDots}, {@link VectorFloatDots}) and the scalar reference otherwise, or always when vector
@@ -142,18 +144,13 @@ abstract class RowKernel {
 
     private static RowKernel vectorKernel(GgmlType type) {
         return switch (type) {
-            case Q8_0 -> VectorLanes.WIDE ? new WideTiles(VectorRowTileDots.ROWS) {
+            case Q8_0 -> VectorLanes.WIDE ? new WideTiles(1) {
                 float dot(MemorySegment w, long row, DotOperand x, int token) {
                     return VectorLegacyDots.q8_0(w, row, x, token);
                 }
 
                 void tile(MemorySegment w, long row, DotOperand x, int token, float[] out, int o, int stride) {
                     VectorTileDots.q8_0Tile(w, row, x, token, out, o, stride);
-                }
-
-                @Override
-                void dotRows(MemorySegment w, long row, long rowBytes, DotOperand x, int token, float[] out, int o) {
-                    VectorRowTileDots.q8_0(w, row, rowBytes, x, token, out, o);
                 }
             } : new Tiled(2) {
                 float dot(MemorySegment w, long row, DotOperand x, int token) {

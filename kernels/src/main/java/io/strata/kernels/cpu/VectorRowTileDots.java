@@ -5,45 +5,37 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorShuffle;
-import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Objects;
 
-import static io.strata.kernels.cpu.VectorLanes.FLOATS;
 import static io.strata.kernels.cpu.VectorLanes.GROUP;
-import static io.strata.kernels.cpu.VectorLanes.INTS;
 import static io.strata.kernels.cpu.VectorLanes.INTS_W;
 import static io.strata.kernels.cpu.VectorLanes.LE;
 import static io.strata.kernels.cpu.VectorLanes.SHORTS_W;
 import static io.strata.kernels.cpu.VectorLanes.f16;
 import static jdk.incubator.vector.VectorOperators.ASHR;
 import static jdk.incubator.vector.VectorOperators.I2F;
-import static jdk.incubator.vector.VectorOperators.LSHL;
 import static jdk.incubator.vector.VectorOperators.LSHR;
 
 /**
  * Row tiles for the wide (512-bit) machines: 4 consecutive weight rows times one token, two rows side by side in
  * each 512-bit vector ([row 2k | row 2k + 1], one per 256-bit half), the token's activations read once per block
  * for all 4 rows. Decode multiplies one token per matrix, so this is where its arithmetic is shared. Every half
- * computes exactly the single-token kernel's lanes and float steps ({@link VectorLegacyDots}), so every row has the
- * single-token bits.
+ * computes exactly the single-token kernel's integer lanes ({@link VectorLegacyDots}).
  *
- * <p>The repacked Q4_0 GEMV adds one block sum per block to a single float: here the 4 rows' block sums are reduced
+ * <p>Only the repacked Q4_0 GEMV has one: a Q8_0 row tile of the same form (4 rows, the rows' scales gathered
+ * through a small array) ran 0.77x the speed of the single-row kernel, which has no horizontal step per block to
+ * share. The repacked Q4_0 GEMV adds one block sum per block to a single float: here the 4 rows' block sums are reduced
  * together into one 4-lane vector (lane i = row i) and the FMA runs lane-wise, fma((float) isum_i, dx_i·dy, acc_i),
  * the scalar step of each row in its own lane, 4 independent chains instead of one.
  */
 final class VectorRowTileDots {
-    private static final VectorSpecies<Float> FLOATS_W = FloatVector.SPECIES_512;
-    private static final int Q8_0_BYTES = 34;
     private static final int Q4_0_BYTES = 18;
 
     /** Rows per tile (8 are past C2's NodeCountInliningCutoff, and their vectors would be boxed). */
     static final int ROWS = 4;
 
-    /** Longs [a0, a1, a2, a3 | b0, b1, b2, b3] of two 256-bit halves a, b (each in the low half of a 512 vector). */
-    private static final LongVector HALVES_256 = LongVector.fromArray(LongVector.SPECIES_512,
-            new long[]{0, 1, 2, 3, 8, 9, 10, 11}, 0);
     /** Longs [a0, a1, a0, a1 | b0, b1, b0, b1]: two Q4_0 blocks' 16 quant bytes, each twice. */
     private static final LongVector TWICE_128_EACH = LongVector.fromArray(LongVector.SPECIES_512,
             new long[]{0, 1, 0, 1, 8, 9, 8, 9}, 0);
@@ -56,82 +48,11 @@ final class VectorRowTileDots {
     private static final IntVector NIBBLE_SHIFT_W = IntVector.fromArray(INTS_W,
             new int[]{0, 0, 0, 0, 4, 4, 4, 4, 0, 0, 0, 0, 4, 4, 4, 4}, 0);
     private static final int LOW_NIBBLE_OF_SHORTS = 0x000F000F;
-    /** [d_{2k} ×8 | d_{2k+1} ×8] from 8 floats d. */
-    private static final VectorShuffle<Float> SPREAD_01 = spread(0);
-    private static final VectorShuffle<Float> SPREAD_23 = spread(2);
-
-    private static VectorShuffle<Float> spread(int first) {
-        int[] idx = new int[16];
-        for (int i = 0; i < 16; i++) {
-            idx[i] = first + i / 8;
-        }
-        return VectorShuffle.fromArray(FLOATS_W, idx, 0);
-    }
 
     /** Per-thread room for the rows' block scales of one block (no float gather from a segment). */
     private static final ThreadLocal<float[]> SCALES = ThreadLocal.withInitial(() -> new float[8]);
 
     private VectorRowTileDots() {
-    }
-
-    /**
-     * Q8_0 rows row .. row + 3·rowBytes times token {@code token}: row i's result to out[o + i]. Per block and row
-     * pair, [row 2k lanes | row 2k + 1 lanes] ({@link VectorLanes#lanes}), acc = fma(lanes, dx·dy, acc) per half.
-     * (Written out in one method, as the token tiles of {@link VectorTileDots}, for C2's inlining budget.)
-     */
-    static void q8_0(MemorySegment w, long row, long rowBytes, DotOperand x, int token, float[] out, int o) {
-        if (token < 0 || rowBytes < (long) Q8_0_BYTES * (x.cols / GROUP) || x.evenOdd == null) {
-            throw new IllegalArgumentException("a Q8_0 row tile of token " + token + " with " + rowBytes
-                    + " bytes per row");
-        }
-        Objects.checkFromIndexSize(o, ROWS, out.length);
-        Objects.checkFromIndexSize(row, ROWS * rowBytes, w.byteSize());
-        int blocks = x.cols / GROUP;
-        int b0 = token * blocks;
-        short[] y = x.evenOdd;
-        float[] dy = x.scales;
-        float[] d = SCALES.get();
-        FloatVector a0 = FloatVector.zero(FLOATS_W);
-        FloatVector a1 = a0;
-        for (int b = 0; b < blocks; b++) {
-            long at = row + (long) Q8_0_BYTES * b;
-            int p = b0 + b;
-            // the token's block: [even | even] and [odd | odd]
-            LongVector yb = ShortVector.fromArray(SHORTS_W, y, GROUP * p).reinterpretAsLongs();
-            ShortVector ye = yb.rearrange(LOW_TWICE).reinterpretAsShorts();
-            ShortVector yo = yb.rearrange(HIGH_TWICE).reinterpretAsShorts();
-            d[0] = f16(w, at);
-            d[1] = f16(w, at + rowBytes);
-            d[2] = f16(w, at + 2 * rowBytes);
-            d[3] = f16(w, at + 3 * rowBytes);
-            FloatVector dx = (FloatVector) FloatVector.fromArray(FLOATS, d, 0).reinterpretShape(FLOATS_W, 0);
-            float s = dy[p];
-            ShortVector q0 = HALVES_256.selectFrom(
-                    LongVector.fromMemorySegment(LongVector.SPECIES_256, w, at + 2, LE).reinterpretShape(LongVector.SPECIES_512, 0),
-                    LongVector.fromMemorySegment(LongVector.SPECIES_256, w, at + rowBytes + 2, LE).reinterpretShape(LongVector.SPECIES_512, 0))
-                    .reinterpretAsShorts();
-            IntVector i0 = q0.lanewise(LSHL, 8).lanewise(ASHR, 8).mul(ye).add(q0.lanewise(ASHR, 8).mul(yo)).reinterpretAsInts();
-            a0 = ((FloatVector) i0.lanewise(ASHR, 16).add(i0.lanewise(LSHL, 16).lanewise(ASHR, 16)).convert(I2F, 0))
-                    .fma(dx.rearrange(SPREAD_01).mul(s), a0);
-            ShortVector q1 = HALVES_256.selectFrom(
-                    LongVector.fromMemorySegment(LongVector.SPECIES_256, w, at + 2 * rowBytes + 2, LE).reinterpretShape(LongVector.SPECIES_512, 0),
-                    LongVector.fromMemorySegment(LongVector.SPECIES_256, w, at + 3 * rowBytes + 2, LE).reinterpretShape(LongVector.SPECIES_512, 0))
-                    .reinterpretAsShorts();
-            IntVector i1 = q1.lanewise(LSHL, 8).lanewise(ASHR, 8).mul(ye).add(q1.lanewise(ASHR, 8).mul(yo)).reinterpretAsInts();
-            a1 = ((FloatVector) i1.lanewise(ASHR, 16).add(i1.lanewise(LSHL, 16).lanewise(ASHR, 16)).convert(I2F, 0))
-                    .fma(dx.rearrange(SPREAD_23).mul(s), a1);
-        }
-        // hsum8 of each half (see VectorTileDots): lanes 0 and 8
-        FloatVector s0 = a0.add(a0.rearrange(FOLD_4));
-        FloatVector t0 = s0.add(s0.rearrange(FOLD_2));
-        FloatVector h0 = t0.add(t0.rearrange(FOLD_1));
-        FloatVector s1 = a1.add(a1.rearrange(FOLD_4));
-        FloatVector t1 = s1.add(s1.rearrange(FOLD_2));
-        FloatVector h1 = t1.add(t1.rearrange(FOLD_1));
-        out[o] = h0.lane(0);
-        out[o + 1] = h0.lane(8);
-        out[o + 2] = h1.lane(0);
-        out[o + 3] = h1.lane(8);
     }
 
     /**
@@ -196,10 +117,4 @@ final class VectorRowTileDots {
             1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14);
     private static final VectorShuffle<Integer> QUAD_HEADS = VectorShuffle.fromValues(INTS_W,
             0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12);
-    private static final VectorShuffle<Float> FOLD_4 = VectorShuffle.fromValues(FLOATS_W,
-            4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11);
-    private static final VectorShuffle<Float> FOLD_2 = VectorShuffle.fromValues(FLOATS_W,
-            2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
-    private static final VectorShuffle<Float> FOLD_1 = VectorShuffle.fromValues(FLOATS_W,
-            1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14);
 }
