@@ -11,7 +11,9 @@ import java.util.Properties;
 /** The {@code strata} command. Errors a user sees are one line; {@code --verbose} adds the stack trace. */
 @Command(name = "strata", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Strata: run GGUF models (llama, qwen2, qwen3) on the JVM.",
-        subcommands = {RunCommand.class, ShowCommand.class, TokenizeCommand.class, SynthCommand.class, BenchCommand.class})
+        subcommands = {ServeCommand.class, BenchServeCommand.class, BenchTransportCommand.class, RunCommand.class,
+                ShowCommand.class, TokenizeCommand.class, SynthCommand.class, BenchCommand.class, CreateCommand.class,
+                ListCommand.class, RmCommand.class, CpCommand.class})
 public final class Main implements Runnable {
 
     @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT, description = "Print stack traces with errors.")
@@ -22,7 +24,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required (run, show, tokenize, synth, bench)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required (serve, run, show, tokenize, synth, bench)");
     }
 
     public static void main(String[] args) {

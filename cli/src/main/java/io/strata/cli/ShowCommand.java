@@ -6,38 +6,67 @@ import io.strata.model.arch.ModelConfig;
 import io.strata.model.gguf.GgufFile;
 import io.strata.model.gguf.GgufMetadata;
 import io.strata.model.gguf.GgufTensorInfo;
+import io.strata.model.modelfile.ModelParameters;
+import io.strata.model.store.Layer;
+import io.strata.model.store.MediaTypes;
 import io.strata.model.store.ModelLocator;
+import io.strata.model.store.ModelStore;
+import io.strata.model.store.ResolvedModel;
+import io.strata.model.store.StoredModel;
 import io.strata.model.tensor.GgmlType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
-/** {@code strata show MODEL [--json]}: what a model file holds. */
-@Command(name = "show", description = "Describe a model: architecture, parameters, tensor types, context, tokenizer, chat template.")
+/**
+ * {@code strata show MODEL [--json] [--modelfile]}: what a model file holds; for a model in the store also its
+ * name, id, default parameters, template, system prompt, messages and licenses.
+ */
+@Command(name = "show", description = "Describe a model: architecture, parameters, tensor types, context, tokenizer, chat template;"
+        + " for a stored model also its parameters, template, system prompt, messages and license.")
 final class ShowCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "MODEL", description = "A GGUF path, or a file name on STRATA_MODEL_PATH.")
+    @Parameters(index = "0", paramLabel = "MODEL", description = "A stored model's name, a file name on STRATA_MODEL_PATH, or a GGUF path.")
     String model;
 
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
 
+    @Option(names = "--modelfile", description = "Print a Modelfile that recreates the stored model.")
+    boolean modelfile;
+
     @Override
     public Integer call() throws Exception {
-        try (GgufFile f = GgufFile.open(ModelLocator.fromEnvironment().locate(model))) {
+        ModelLocator locator = ModelLocator.fromEnvironment();
+        ResolvedModel resolved = locator.resolve(model);
+        if (modelfile) {
+            if (!(resolved instanceof ResolvedModel.Stored stored)) {
+                throw new IllegalArgumentException("--modelfile needs a model in the store; " + model + " is the file "
+                        + resolved.gguf());
+            }
+            System.out.print(modelfile(locator.store().orElseThrow(), stored));
+            return 0;
+        }
+        try (GgufFile f = GgufFile.open(resolved.gguf())) {
             Map<String, Object> info = describe(f);
+            if (resolved instanceof ResolvedModel.Stored stored) {
+                info.put("stored", storedInfo(locator.store().orElseThrow(), stored.model()));
+            }
             if (json) {
                 System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(info));
             } else {
                 info.forEach((k, v) -> {
                     if (v instanceof Map<?, ?> m) {
                         System.out.println(k + ":");
-                        m.forEach((k2, v2) -> System.out.println("  " + k2 + ": " + v2));
+                        m.forEach((k2, v2) -> System.out.println(v2 instanceof String s2 && s2.contains("\n")
+                                ? "  " + k2 + ":\n    " + s2.replace("\n", "\n    ")
+                                : "  " + k2 + ": " + v2));
                     } else if (v instanceof String s && s.contains("\n")) {
                         System.out.println(k + ":\n  " + s.replace("\n", "\n  "));
                     } else {
@@ -47,6 +76,48 @@ final class ShowCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** The store's view of a model: name, id, size and the layers other than the weights. */
+    static Map<String, Object> storedInfo(ModelStore store, StoredModel m) {
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("name", m.name().displayShortest());
+        o.put("digest", m.manifestDigest().hex());
+        o.put("size", m.size());
+        o.put("modified_at", m.modified().toString());
+        m.manifest().layer(MediaTypes.PARAMS).ifPresent(l -> o.put("parameters",
+                ModelParameters.fromJson(store.readText(l), "params " + l.digest()).values()));
+        m.manifest().layer(MediaTypes.TEMPLATE).ifPresent(l -> o.put("template", store.readText(l)));
+        m.manifest().layer(MediaTypes.SYSTEM).ifPresent(l -> o.put("system", store.readText(l)));
+        m.manifest().layer(MediaTypes.MESSAGES).ifPresent(l -> o.put("messages", store.readText(l)));
+        List<Layer> licenses = m.manifest().layers(MediaTypes.LICENSE);
+        if (!licenses.isEmpty()) {
+            o.put("license", licenses.stream().map(store::readText).toList());
+        }
+        return o;
+    }
+
+    /** A Modelfile that recreates the model, FROM its weights blob (as {@code ollama show --modelfile} writes it). */
+    static String modelfile(ModelStore store, ResolvedModel.Stored s) throws Exception {
+        StoredModel m = s.model();
+        StringBuilder b = new StringBuilder("# Modelfile generated by \"strata show\"\n# To build a new Modelfile based on this, "
+                + "replace FROM with:\n# FROM " + m.name().displayShortest() + "\n\nFROM " + s.gguf() + "\n");
+        m.manifest().layer(MediaTypes.TEMPLATE).ifPresent(l -> b.append("TEMPLATE \"\"\"").append(store.readText(l)).append("\"\"\"\n"));
+        m.manifest().layer(MediaTypes.SYSTEM).ifPresent(l -> b.append("SYSTEM \"\"\"").append(store.readText(l)).append("\"\"\"\n"));
+        m.manifest().layer(MediaTypes.PARAMS).ifPresent(l -> ModelParameters.fromJson(store.readText(l), "params")
+                .toText().lines().forEach(line -> b.append("PARAMETER ").append(line).append('\n')));
+        m.manifest().layer(MediaTypes.MESSAGES).ifPresent(l -> {
+            try {
+                for (var msg : new ObjectMapper().readTree(store.readText(l))) {
+                    b.append("MESSAGE ").append(msg.path("role").asText()).append(" \"\"\"")
+                            .append(msg.path("content").asText()).append("\"\"\"\n");
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException("messages layer " + l.digest() + " is not a JSON array", e);
+            }
+        });
+        m.manifest().layers(MediaTypes.LICENSE).forEach(l -> b.append("LICENSE \"\"\"").append(store.readText(l)).append("\"\"\"\n"));
+        return b.toString();
     }
 
     static Map<String, Object> describe(GgufFile f) {

@@ -79,6 +79,17 @@ public final class Batch {
 
     public int size() { return size; }
 
+    public int token(int i) { return tokens[i]; }
+
+    public int position(int i) { return positions[i]; }
+
+    public KvCache cache(int i) { return caches[i]; }
+
+    public boolean wantsLogits(int i) { return wantLogits[i]; }
+
+    /** Whether token i goes through the batched (prompt) summation order. */
+    public boolean promptOrder(int i) { return batchedOrder[i]; }
+
     public int capacity() { return capacity; }
 
     /** Number of tokens whose logits are requested: the rows of the logits output. */

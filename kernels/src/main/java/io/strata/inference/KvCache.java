@@ -16,17 +16,37 @@ public final class KvCache {
     private final int kvDim;
     private final int capacity;
     private final int valueStride;
+    private final int firstLayer;
     private int length;
 
     public KvCache(ModelConfig config, int capacity) {
+        this(config, capacity, 0, config.layerCount());
+    }
+
+    /** A cache for layers {@code [fromLayer, toLayer)} only: a pipeline stage holds its own layers' keys and values. */
+    public KvCache(ModelConfig config, int capacity, int fromLayer, int toLayer) {
+        this(config, capacity, fromLayer, toLayer, 1);
+    }
+
+    /** As above, for one of {@code tensorParallel} ranks, which holds 1/tensorParallel of the KV heads. */
+    public KvCache(ModelConfig config, int capacity, int fromLayer, int toLayer, int tensorParallel) {
         if (capacity <= 0) {
             throw new IllegalArgumentException("KV cache capacity must be positive, got " + capacity);
         }
-        this.kvDim = config.kvDim();
+        if (fromLayer < 0 || toLayer > config.layerCount() || fromLayer >= toLayer) {
+            throw new IllegalArgumentException("layers [" + fromLayer + ", " + toLayer + ") are outside the model's "
+                    + config.layerCount() + " layers");
+        }
+        if (tensorParallel < 1 || config.kvHeadCount() % tensorParallel != 0) {
+            throw new IllegalArgumentException("tensor_parallel " + tensorParallel + " does not divide the model's "
+                    + config.kvHeadCount() + " KV heads");
+        }
+        this.kvDim = config.kvDim() / tensorParallel;
         this.capacity = capacity;
         this.valueStride = (capacity + 31) & ~31;
-        this.keys = new float[config.layerCount()][Math.multiplyExact(capacity, kvDim)];
-        this.values = new float[config.layerCount()][Math.multiplyExact(valueStride, kvDim)];
+        this.firstLayer = fromLayer;
+        this.keys = new float[toLayer - fromLayer][Math.multiplyExact(capacity, kvDim)];
+        this.values = new float[toLayer - fromLayer][Math.multiplyExact(valueStride, kvDim)];
     }
 
     public int capacity() { return capacity; }
@@ -34,9 +54,9 @@ public final class KvCache {
     /** Positions filled so far: the next token goes at this position. */
     public int length() { return length; }
 
-    public float[] keys(int layer) { return keys[layer]; }
+    public float[] keys(int layer) { return keys[layer - firstLayer]; }
 
-    public float[] values(int layer) { return values[layer]; }
+    public float[] values(int layer) { return values[layer - firstLayer]; }
 
     public int kvDim() { return kvDim; }
 
@@ -45,7 +65,7 @@ public final class KvCache {
 
     /** Stores position {@code pos}'s value vector (kvDim floats from {@code v[off..]}) into its channels. */
     void putValue(int layer, int pos, float[] v, int off) {
-        float[] dst = values[layer];
+        float[] dst = values[layer - firstLayer];
         for (int c = 0; c < kvDim; c++) {
             dst[c * valueStride + pos] = v[off + c];
         }

@@ -54,6 +54,11 @@ public final class LocalModel implements AutoCloseable {
         return new Transformer(config, weights, batchTokens, context);
     }
 
+    /** A transformer for one tensor-parallel rank, on {@code threads} compute threads. */
+    public Transformer newTransformer(int batchTokens, int context, int threads, TensorParallel tp) {
+        return new Transformer(config, weights, batchTokens, context, threads, tp);
+    }
+
     @Override
     public void close() {
         file.close();

@@ -64,6 +64,52 @@ public record ModelWeights(
         return new ModelWeights(emb, l.vector("output_norm.weight", d), out, ropeFreqs, layers);
     }
 
+    /**
+     * Rank {@code tp.rank()}'s slices of these weights (views of the same mapping, nothing copied but the small
+     * bias vectors): its heads' rows of q/k/v, its FFN rows of gate/up, the matching columns of the attention output
+     * and down projections, its vocabulary rows of the output head. The embedding and norms stay whole.
+     *
+     * @throws IllegalArgumentException naming the dimension the rank count does not divide
+     */
+    public ModelWeights shard(ModelConfig c, TensorParallel tp) {
+        int r = tp.ranks();
+        requireDivides(r, c.kvHeadCount(), "KV heads");
+        requireDivides(r, c.headCount(), "attention heads");
+        requireDivides(r, c.feedForwardLength(), "FFN rows");
+        requireDivides(r, c.vocabSize(), "vocabulary entries");
+        Layer[] out = new Layer[layers.length];
+        int qDim = c.queryDim();
+        int kvDim = c.kvDim();
+        int kvValueDim = c.kvValueDim();
+        int oCols = c.headCount() * c.valueDim();
+        int ff = c.feedForwardLength();
+        for (int i = 0; i < layers.length; i++) {
+            Layer l = layers[i];
+            out[i] = new Layer(l.attnNorm(),
+                    l.wq().rows(tp.from(qDim), tp.to(qDim)),
+                    l.wk().rows(tp.from(kvDim), tp.to(kvDim)),
+                    l.wv().rows(tp.from(kvValueDim), tp.to(kvValueDim)),
+                    l.wo().columns(tp.from(oCols), tp.to(oCols)),
+                    slice(l.bq(), tp, qDim), slice(l.bk(), tp, kvDim), slice(l.bv(), tp, kvValueDim), l.bo(),
+                    l.qNorm(), l.kNorm(), l.ffnNorm(),
+                    l.gate().rows(tp.from(ff), tp.to(ff)),
+                    l.up().rows(tp.from(ff), tp.to(ff)),
+                    l.down().columns(tp.from(ff), tp.to(ff)));
+        }
+        int v = c.vocabSize();
+        return new ModelWeights(tokenEmbedding, outputNorm, output.rows(tp.from(v), tp.to(v)), ropeFreqFactors, out);
+    }
+
+    private static void requireDivides(int ranks, int n, String what) {
+        if (n % ranks != 0) {
+            throw new IllegalArgumentException("tensor_parallel " + ranks + " does not divide the model's " + n + " " + what);
+        }
+    }
+
+    private static float[] slice(float[] bias, TensorParallel tp, int n) {
+        return bias == null ? null : Arrays.copyOfRange(bias, tp.from(n), tp.to(n));
+    }
+
     /** Looks tensors up by name and checks them. */
     private record Loader(GgufFile f) {
 

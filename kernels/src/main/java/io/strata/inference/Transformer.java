@@ -42,16 +42,44 @@ public final class Transformer implements AutoCloseable {
     private Batch attendBatch;
     private final Activations finalNorm;
     private final boolean[] noBatchedOrder;
+    // This transformer's share of the model: all of it, or one tensor-parallel rank's heads, FFN rows and vocabulary.
+    private final TensorParallel tp;
+    private final int heads;
+    private final int kvHeads;
+    private final int qDim;
+    private final int kvDim;
+    private final int ff;
+    private final int vocab;
+    private final float[] localLogits;
 
     public Transformer(ModelConfig config, ModelWeights weights, int maxBatchTokens, int maxContext) {
         this(config, weights, maxBatchTokens, maxContext, Integer.getInteger("strata.threads", Runtime.getRuntime().availableProcessors()));
     }
 
     public Transformer(ModelConfig config, ModelWeights weights, int maxBatchTokens, int maxContext, int threads) {
+        this(config, weights, maxBatchTokens, maxContext, threads, null);
+    }
+
+    /**
+     * A transformer for one tensor-parallel rank ({@code tp}, null for the whole model); {@code weights} are the
+     * whole model's, sliced here. Its caches must hold this rank's KV heads:
+     * {@link KvCache#KvCache(ModelConfig, int, int, int, int)}.
+     */
+    public Transformer(ModelConfig config, ModelWeights weights, int maxBatchTokens, int maxContext, int threads,
+                       TensorParallel tp) {
         this.config = config;
+        this.tp = tp;
+        int ranks = tp == null ? 1 : tp.ranks();
+        this.weights = tp == null ? weights : weights.shard(config, tp);
+        this.heads = config.headCount() / ranks;
+        this.kvHeads = config.kvHeadCount() / ranks;
+        this.qDim = heads * config.headDim();
+        this.kvDim = kvHeads * config.headDim();
+        this.ff = config.feedForwardLength() / ranks;
+        this.vocab = config.vocabSize() / ranks;
+        this.localLogits = tp == null ? null : new float[Math.multiplyExact(maxBatchTokens, vocab)];
         this.team = new ThreadTeam(threads);
         this.matmul = new MatMul(team);
-        this.weights = weights;
         this.maxBatchTokens = maxBatchTokens;
         this.maxContext = maxContext;
         int d = config.embeddingLength();
@@ -59,13 +87,13 @@ public final class Transformer implements AutoCloseable {
                 config.ropeFreqScale(), weights.ropeFreqFactors());
         this.x = new float[maxBatchTokens * d];
         this.xb = new Activations(maxBatchTokens, d);
-        this.attnOut = new Activations(maxBatchTokens, config.headCount() * config.valueDim());
-        this.ffnAct = new Activations(maxBatchTokens, config.feedForwardLength());
-        this.q = new float[maxBatchTokens * config.queryDim()];
-        this.k = new float[maxBatchTokens * config.kvDim()];
-        this.v = new float[maxBatchTokens * config.kvValueDim()];
+        this.attnOut = new Activations(maxBatchTokens, heads * config.valueDim());
+        this.ffnAct = new Activations(maxBatchTokens, ff);
+        this.q = new float[maxBatchTokens * qDim];
+        this.k = new float[maxBatchTokens * kvDim];
+        this.v = new float[maxBatchTokens * kvHeads * config.valueDim()];
         this.proj = new float[maxBatchTokens * d];
-        this.up = new float[maxBatchTokens * config.feedForwardLength()];
+        this.up = new float[maxBatchTokens * ff];
         this.scores = new float[team.size()][roundUp32(maxContext)];
         this.finalNorm = new Activations(maxBatchTokens, d);
         this.noBatchedOrder = new boolean[maxBatchTokens];
@@ -82,30 +110,54 @@ public final class Transformer implements AutoCloseable {
      * tokens that asked for them into {@code logits} (row i = the i-th such token, {@code vocabSize} floats each).
      */
     public void forward(Batch batch, float[] logits) {
-        int n = batch.size();
-        if (n > maxBatchTokens) {
-            throw new IllegalArgumentException("batch of " + n + " tokens exceeds the maximum of " + maxBatchTokens);
-        }
+        embed(batch);
+        layers(batch, 0, config.layerCount());
+        commit(batch);
+        head(batch, logits);
+    }
+
+    /**
+     * The first pipeline stage's start: the residual stream {@link #hidden()} = the batch's token embeddings.
+     * {@link #forward} is {@code embed}, {@code layers} over all layers, {@code commit}, {@code head}; a pipeline
+     * stage runs its own part and passes {@link #hidden()} on.
+     */
+    public void embed(Batch batch) {
+        int n = checkBatch(batch);
         int d = config.embeddingLength();
         for (int t = 0; t < n; t++) {
             int token = batch.tokens[t];
             if (token < 0 || token >= config.vocabSize()) {
                 throw new IllegalArgumentException("token id " + token + " is outside the vocabulary of " + config.vocabSize());
             }
-            if (batch.positions[t] >= maxContext) {
-                throw new IllegalArgumentException("position " + batch.positions[t] + " exceeds the context of " + maxContext);
-            }
             Dequantize.row(weights.tokenEmbedding(), token, x, t * d);
         }
-        for (int l = 0; l < config.layerCount(); l++) {
+    }
+
+    /** Layers {@code [from, to)} over the residual stream, appending those layers' keys and values to the caches. */
+    public void layers(Batch batch, int from, int to) {
+        int n = checkBatch(batch);
+        if (from < 0 || to > config.layerCount() || from > to) {
+            throw new IllegalArgumentException("layers [" + from + ", " + to + ") are outside the model's "
+                    + config.layerCount() + " layers");
+        }
+        for (int l = from; l < to; l++) {
             attention(l, batch, n);
             feedForward(l, batch, n);
         }
-        for (int t = 0; t < n; t++) {
+    }
+
+    /** Marks the batch's positions as filled in their caches, once this process has run all its layers. */
+    public void commit(Batch batch) {
+        for (int t = 0; t < batch.size(); t++) {
             KvCache c = batch.caches[t];
             c.advanceTo(batch.positions[t] + 1);
         }
-        // logits = Wout * RMSNorm(x) for the tokens that want them
+    }
+
+    /** The last stage's end: logits = Wout * RMSNorm(x) for the tokens that want them. */
+    public void head(Batch batch, float[] logits) {
+        int n = checkBatch(batch);
+        int d = config.embeddingLength();
         int rows = 0;
         float[] fn = finalNorm.values();
         for (int t = 0; t < n; t++) {
@@ -115,17 +167,42 @@ public final class Transformer implements AutoCloseable {
             }
         }
         finalNorm.changed();
-        if (rows > 0) {
+        if (rows > 0 && tp == null) {
             // each sequence's logits as if it ran alone: one row, vec_dot's order
             matmul.apply(weights.output(), finalNorm, rows, logits, config.vocabSize(), noBatchedOrder);
+        } else if (rows > 0) {
+            // this rank's vocabulary slice of each row, then every rank's slices side by side
+            matmul.apply(weights.output(), finalNorm, rows, localLogits, vocab, noBatchedOrder);
+            for (int i = 0; i < rows; i++) {
+                tp.collective().gather(localLogits, i * vocab, vocab, logits, i * config.vocabSize());
+            }
         }
+    }
+
+    /**
+     * The residual stream, token t's {@code embeddingLength} floats at {@code t * embeddingLength}: what a pipeline
+     * stage sends to the next, and where the next one writes what it received before {@link #layers}.
+     */
+    public float[] hidden() {
+        return x;
+    }
+
+    private int checkBatch(Batch batch) {
+        int n = batch.size();
+        if (n > maxBatchTokens) {
+            throw new IllegalArgumentException("batch of " + n + " tokens exceeds the maximum of " + maxBatchTokens);
+        }
+        for (int t = 0; t < n; t++) {
+            if (batch.positions[t] >= maxContext) {
+                throw new IllegalArgumentException("position " + batch.positions[t] + " exceeds the context of " + maxContext);
+            }
+        }
+        return n;
     }
 
     private void attention(int l, Batch batch, int n) {
         ModelWeights.Layer w = weights.layers()[l];
         int d = config.embeddingLength();
-        int qDim = config.queryDim();
-        int kvDim = config.kvDim();
         int hd = config.headDim();
         float eps = config.rmsNormEps();
 
@@ -145,16 +222,16 @@ public final class Transformer implements AutoCloseable {
             addBias(v, t * kvDim, w.bv());
             if (w.qNorm() != null) {
                 // qwen3: each head normalised on its own before RoPE
-                for (int hh = 0; hh < config.headCount(); hh++) {
+                for (int hh = 0; hh < heads; hh++) {
                     Ops.rmsNorm(q, t * qDim + hh * hd, q, t * qDim + hh * hd, w.qNorm(), hd, eps);
                 }
-                for (int hh = 0; hh < config.kvHeadCount(); hh++) {
+                for (int hh = 0; hh < kvHeads; hh++) {
                     Ops.rmsNorm(k, t * kvDim + hh * hd, k, t * kvDim + hh * hd, w.kNorm(), hd, eps);
                 }
             }
             int pos = batch.positions[t];
-            rope.apply(q, t * qDim, config.headCount(), hd, pos);
-            rope.apply(k, t * kvDim, config.kvHeadCount(), hd, pos);
+            rope.apply(q, t * qDim, heads, hd, pos);
+            rope.apply(k, t * kvDim, kvHeads, hd, pos);
             KvCache c = batch.caches[t];
             System.arraycopy(k, t * kvDim, c.keys(l), pos * kvDim, kvDim);
             c.putValue(l, pos, v, t * kvDim);
@@ -162,11 +239,14 @@ public final class Transformer implements AutoCloseable {
         // softmax(q k^T / sqrt(hd)) v for every (token, head) pair, spread over the thread team
         attendLayer = l;
         attendBatch = batch;
-        team.parallelFor(n * config.headCount(), 1, attendTask);
+        team.parallelFor(n * heads, 1, attendTask);
         attendBatch = null;
         attnOut.changed();
         // x = x + Wo o (+ bias)
         matmul.apply(w.wo(), attnOut, n, proj, d, batch.batchedOrder);
+        if (tp != null) {
+            tp.collective().sum(proj, 0, n * d); // row-parallel: every rank's partial sums
+        }
         for (int t = 0; t < n; t++) {
             addBias(proj, t * d, w.bo());
             Ops.add(x, t * d, proj, t * d, d);
@@ -177,15 +257,13 @@ public final class Transformer implements AutoCloseable {
     private void attendRange(int from, int to, int worker) {
         int l = attendLayer;
         Batch batch = attendBatch;
-        int qDim = config.queryDim();
-        int kvDim = config.kvDim();
         int hd = config.headDim();
         float scale = 1f / (float) Math.sqrt(hd);
         float[] o = attnOut.values();
         float[] s = scores[worker];
         for (int pair = from; pair < to; pair++) {
-            int t = pair / config.headCount();
-            int hh = pair % config.headCount();
+            int t = pair / heads;
+            int hh = pair % heads;
             KvCache c = batch.caches[t];
             float[] keys = c.keys(l);
             float[] values = c.values(l);
@@ -208,7 +286,6 @@ public final class Transformer implements AutoCloseable {
     private void feedForward(int l, Batch batch, int n) {
         ModelWeights.Layer w = weights.layers()[l];
         int d = config.embeddingLength();
-        int ff = config.feedForwardLength();
         float[] h = xb.values();
         for (int t = 0; t < n; t++) {
             Ops.rmsNorm(h, t * d, x, t * d, w.ffnNorm(), d, config.rmsNormEps());
@@ -222,6 +299,9 @@ public final class Transformer implements AutoCloseable {
         }
         ffnAct.changed();
         matmul.apply(w.down(), ffnAct, n, proj, d, batch.batchedOrder);
+        if (tp != null) {
+            tp.collective().sum(proj, 0, n * d);
+        }
         for (int t = 0; t < n; t++) {
             Ops.add(x, t * d, proj, t * d, d);
         }

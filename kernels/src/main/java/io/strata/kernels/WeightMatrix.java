@@ -6,11 +6,45 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * A 2-D weight as it lies in the mapped model file: {@code rows} rows of {@code cols} elements of {@code type},
- * row r starting at byte r * rowBytes. Computing y = W x means y[r] = dot(row r, x).
+ * row r starting at byte r * rowStride of {@code data}. Computing y = W x means y[r] = dot(row r, x). A whole
+ * tensor has rowStride = rowBytes; a tensor-parallel slice is a view of the same mapping, either some rows
+ * ({@link #rows(int, int)}) or, in every row, some whole blocks of columns ({@link #columns(int, int)}).
  */
-public record WeightMatrix(String name, GgmlType type, MemorySegment data, int rows, int cols) {
+public record WeightMatrix(String name, GgmlType type, MemorySegment data, int rows, int cols, long rowStride) {
+
+    public WeightMatrix(String name, GgmlType type, MemorySegment data, int rows, int cols) {
+        this(name, type, data, rows, cols, type.byteSize(cols));
+    }
 
     public long rowBytes() {
         return type.byteSize(cols);
+    }
+
+    /** Rows {@code [from, to)}: the output slice of a column-parallel projection. */
+    public WeightMatrix rows(int from, int to) {
+        if (from < 0 || to > rows || from >= to) {
+            throw new IllegalArgumentException(name + ": rows [" + from + ", " + to + ") outside its " + rows + " rows");
+        }
+        long bytes = (to - from - 1) * rowStride + rowBytes();
+        return new WeightMatrix(name + "[rows " + from + ".." + to + ")", type, data.asSlice(from * rowStride, bytes),
+                to - from, cols, rowStride);
+    }
+
+    /**
+     * Columns {@code [from, to)} of every row: the input slice of a row-parallel projection. Quantized rows split
+     * only between blocks, so both ends must be multiples of the type's block size.
+     */
+    public WeightMatrix columns(int from, int to) {
+        if (from < 0 || to > cols || from >= to) {
+            throw new IllegalArgumentException(name + ": columns [" + from + ", " + to + ") outside its " + cols + " columns");
+        }
+        if (from % type.blockSize() != 0 || to % type.blockSize() != 0) {
+            throw new IllegalArgumentException(name + ": columns [" + from + ", " + to + ") do not fall on the "
+                    + type.blockSize() + "-element blocks of " + type);
+        }
+        long start = type.byteSize(from);
+        long bytes = (rows - 1) * rowStride + type.byteSize(to - from);
+        return new WeightMatrix(name + "[cols " + from + ".." + to + ")", type, data.asSlice(start, bytes), rows,
+                to - from, rowStride);
     }
 }

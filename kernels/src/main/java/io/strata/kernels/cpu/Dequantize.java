@@ -9,6 +9,6 @@ public final class Dequantize {
 
     /** dst[off .. off+cols) = row {@code row} of w. */
     public static void row(WeightMatrix w, int row, float[] dst, int off) {
-        Dequantizer.dequantize(w.type(), w.data(), row * w.rowBytes(), dst, off, w.cols());
+        Dequantizer.dequantize(w.type(), w.data(), row * w.rowStride(), dst, off, w.cols());
     }
 }

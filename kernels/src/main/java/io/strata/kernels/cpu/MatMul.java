@@ -62,7 +62,7 @@ public final class MatMul {
         if (input.cols() != weights.cols()) {
             throw new IllegalArgumentException(weights.name() + ": input has " + input.cols() + " columns, the weight " + weights.cols());
         }
-        long end = (long) weights.rows() * weights.rowBytes();
+        long end = (long) (weights.rows() - 1) * weights.rowStride() + weights.rowBytes();
         if (end > weights.data().byteSize()) {
             throw new IllegalArgumentException(weights.name() + ": " + weights.rows() + " rows of " + weights.rowBytes()
                     + " bytes exceed the data (" + weights.data().byteSize() + " bytes)");
@@ -110,7 +110,7 @@ public final class MatMul {
         RowKernel k = kernel;
         DotOperand in = x;
         MemorySegment data = w.data();
-        long rowBytes = w.rowBytes();
+        long rowBytes = w.rowStride(); // bytes from one row to the next: a column slice's rows are apart
         int n = tokens;
         float[] y = out;
         int stride = outStride;

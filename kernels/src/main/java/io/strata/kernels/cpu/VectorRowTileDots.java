@@ -65,8 +65,9 @@ final class VectorRowTileDots {
                     + " bytes per row");
         }
         Objects.checkFromIndexSize(o, ROWS, out.length);
-        Objects.checkFromIndexSize(row, ROWS * rowBytes, w.byteSize());
         int blocks = x.cols / GROUP;
+        // rowBytes is the stride: a column slice's rows are further apart than their own bytes, the last row ends early
+        Objects.checkFromIndexSize(row, (ROWS - 1) * rowBytes + (long) Q4_0_BYTES * blocks, w.byteSize());
         int b0 = token * blocks;
         short[] y = x.evenOdd;
         float[] dy = x.scales;

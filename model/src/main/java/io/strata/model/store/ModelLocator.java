@@ -5,23 +5,38 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
- * Finds a model given as a path or as a bare file name. Names are looked up in the folders of
- * {@code STRATA_MODEL_PATH} (a ':'-separated list) and their immediate subfolders; when the variable is unset,
- * in {@code ../shared/models} (or the folder in the system property {@code strata.model.path.default}).
+ * Finds a model given as a store name, a bare file name or a path, in that order:
+ * <ol>
+ *   <li>a valid model name ({@code llama3.2}, {@code ns/model:tag}) of a model in the local {@link ModelStore}
+ *       (only for locators built with one, such as {@link #fromEnvironment()});</li>
+ *   <li>a name without '/' looked up in the folders of {@code STRATA_MODEL_PATH} (a ':'-separated list) and their
+ *       immediate subfolders; when the variable is unset, in {@code ../shared/models} (or the folder in the system
+ *       property {@code strata.model.path.default});</li>
+ *   <li>a path to a file.</li>
+ * </ol>
  */
 public final class ModelLocator {
     public static final String ENV = "STRATA_MODEL_PATH";
 
+    private final ModelStore store;
     private final List<Path> roots;
 
+    /** A locator over the search path only (no store). */
     public ModelLocator(List<Path> roots) {
+        this(null, roots);
+    }
+
+    /** A locator over a store (may be null: none) and a search path. */
+    public ModelLocator(ModelStore store, List<Path> roots) {
+        this.store = store;
         this.roots = List.copyOf(roots);
     }
 
-    /** The locator configured by the environment. */
+    /** The locator configured by the environment: the store of {@code STRATA_HOME}, then {@code STRATA_MODEL_PATH}. */
     public static ModelLocator fromEnvironment() {
         String env = System.getenv(ENV);
         if (env == null || env.isBlank()) {
@@ -33,47 +48,79 @@ public final class ModelLocator {
                 roots.add(Path.of(s));
             }
         }
-        return new ModelLocator(roots);
+        return new ModelLocator(ModelStore.fromEnvironment(), roots);
     }
 
     public List<Path> roots() { return roots; }
 
-    /** The model's path; throws {@link ModelNotFoundException} naming what was searched. */
+    /** The store consulted first, if any. */
+    public Optional<ModelStore> store() { return Optional.ofNullable(store); }
+
+    /** The model's GGUF path; throws {@link ModelNotFoundException} naming what was searched. */
     public Path locate(String model) {
-        Path direct = Path.of(model);
-        if (Files.exists(direct)) {
-            return direct;
-        }
-        if (!model.contains("/")) {
-            for (Path root : roots) {
-                Path p = root.resolve(model);
-                if (Files.exists(p)) {
-                    return p;
-                }
-            }
-            for (Path root : roots) {
-                if (!Files.isDirectory(root)) {
-                    continue;
-                }
-                try (Stream<Path> children = Files.list(root)) {
-                    for (Path dir : children.filter(Files::isDirectory).sorted().toList()) {
-                        Path p = dir.resolve(model);
-                        if (Files.exists(p)) {
-                            return p;
-                        }
-                    }
-                } catch (IOException ignored) {
-                    // an unreadable folder simply holds nothing we can use
-                }
-            }
-        }
-        throw new ModelNotFoundException(model, roots);
+        return resolve(model).gguf();
     }
 
-    /** The model could not be found as a path or on the search path. */
+    /** What the reference names: a stored model, or a file. */
+    public ResolvedModel resolve(String model) {
+        if (store != null) {
+            Optional<ModelName> name = ModelName.tryParse(model);
+            if (name.isPresent()) {
+                Optional<StoredModel> stored = store.find(name.get());
+                if (stored.isPresent()) {
+                    return new ResolvedModel.Stored(stored.get(), store.modelFile(stored.get()));
+                }
+            }
+        }
+        Optional<Path> onPath = onSearchPath(model);
+        if (onPath.isPresent()) {
+            return new ResolvedModel.File(onPath.get());
+        }
+        Path direct = Path.of(model);
+        if (Files.exists(direct)) {
+            return new ResolvedModel.File(direct);
+        }
+        throw new ModelNotFoundException(model, roots, store);
+    }
+
+    /** A name without '/' in a search folder or one of its immediate subfolders. */
+    private Optional<Path> onSearchPath(String model) {
+        if (model.contains("/") || model.isBlank()) {
+            return Optional.empty();
+        }
+        for (Path root : roots) {
+            Path p = root.resolve(model);
+            if (Files.exists(p)) {
+                return Optional.of(p);
+            }
+        }
+        for (Path root : roots) {
+            if (!Files.isDirectory(root)) {
+                continue;
+            }
+            try (Stream<Path> children = Files.list(root)) {
+                for (Path dir : children.filter(Files::isDirectory).sorted().toList()) {
+                    Path p = dir.resolve(model);
+                    if (Files.exists(p)) {
+                        return Optional.of(p);
+                    }
+                }
+            } catch (IOException ignored) {
+                // an unreadable folder simply holds nothing we can use
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The model could not be found in the store, on the search path or as a path. */
     public static final class ModelNotFoundException extends RuntimeException {
         public ModelNotFoundException(String model, List<Path> roots) {
-            super("model not found: " + model + " (not a file, and not in " + ModelLocator.ENV + " folders "
+            this(model, roots, null);
+        }
+
+        public ModelNotFoundException(String model, List<Path> roots, ModelStore store) {
+            super("model not found: " + model + " (" + (store == null ? "" : "not in the store " + store.root() + ", ")
+                    + "not a file, and not in " + ModelLocator.ENV + " folders "
                     + roots.stream().map(Path::toString).toList() + " or their subfolders)");
         }
     }

@@ -12,8 +12,9 @@ import java.util.Objects;
  * @param prompt    the prompt's token ids, at least one
  * @param sampling  how each next token is chosen
  * @param maxTokens the most tokens to generate, at least 1
+ * @param ignoreEos  keep generating past end-of-generation tokens (benchmarks: a fixed number of tokens)
  */
-public record GenerationRequest(String id, int[] prompt, SamplingParams sampling, int maxTokens) {
+public record GenerationRequest(String id, int[] prompt, SamplingParams sampling, int maxTokens, boolean ignoreEos) {
     public GenerationRequest {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(prompt, "prompt");
@@ -24,5 +25,9 @@ public record GenerationRequest(String id, int[] prompt, SamplingParams sampling
         if (maxTokens < 1) {
             throw new IllegalArgumentException("maxTokens must be at least 1, got " + maxTokens);
         }
+    }
+
+    public GenerationRequest(String id, int[] prompt, SamplingParams sampling, int maxTokens) {
+        this(id, prompt, sampling, maxTokens, false);
     }
 }

@@ -3,12 +3,13 @@ package io.strata.worker.scheduler;
 import io.strata.inference.Batch;
 import io.strata.inference.KvCache;
 import io.strata.inference.LocalModel;
-import io.strata.inference.Transformer;
 import io.strata.inference.sampling.Sampler;
 import io.strata.model.tokenizer.Vocabulary;
 import io.strata.worker.engine.EngineOverloadedException;
 import io.strata.worker.engine.EngineStats;
 import io.strata.worker.engine.FinishReason;
+import io.strata.worker.engine.ForwardPass;
+import io.strata.worker.engine.LocalForwardPass;
 import io.strata.worker.engine.GenerationListener;
 import io.strata.worker.engine.GenerationRequest;
 import io.strata.worker.engine.InferenceEngine;
@@ -41,7 +42,7 @@ public final class ContinuousBatchScheduler implements InferenceEngine {
 
     private final LocalModel model;
     private final SchedulerConfig config;
-    private final Transformer transformer;
+    private final ForwardPass pass;
     private final Batch batch;
     private final float[] logits;
     private final int vocab;
@@ -50,6 +51,8 @@ public final class ContinuousBatchScheduler implements InferenceEngine {
 
     private final ConcurrentLinkedQueue<Sequence> incoming = new ConcurrentLinkedQueue<>();
     private final AtomicInteger queued = new AtomicInteger();
+    /** Accepted and not yet finished: running plus queued. */
+    private final AtomicInteger inSystem = new AtomicInteger();
     private final ArrayDeque<Sequence> waiting = new ArrayDeque<>();
     private final List<Sequence> running = new ArrayList<>();
     private final List<Sequence> inStep = new ArrayList<>();
@@ -62,17 +65,25 @@ public final class ContinuousBatchScheduler implements InferenceEngine {
     private volatile long lastStepNanos;
 
     public ContinuousBatchScheduler(LocalModel model, SchedulerConfig config) {
+        this(model, config, new LocalForwardPass(model, config.stepTokenBudget(), config.contextSize(), config.threads()));
+    }
+
+    /** A scheduler over any forward pass: this process's transformer, or a cluster's stages and ranks. */
+    public ContinuousBatchScheduler(LocalModel model, SchedulerConfig config, ForwardPass pass) {
         this.model = model;
         this.config = config;
         this.vocab = model.config().vocabSize();
         this.vocabulary = model.tokenizer().vocabulary();
-        this.transformer = new Transformer(model.config(), model.weights(), config.stepTokenBudget(),
-                config.contextSize(), config.threads());
+        if (pass.maxBatchTokens() < config.stepTokenBudget()) {
+            throw new IllegalArgumentException("the forward pass takes " + pass.maxBatchTokens()
+                    + " tokens per step, less than the step budget of " + config.stepTokenBudget());
+        }
+        this.pass = pass;
         this.batch = new Batch(config.stepTokenBudget());
         this.logits = new float[Math.multiplyExact(config.slots(), vocab)];
         this.slots = new KvSlot[config.slots()];
         for (int i = 0; i < slots.length; i++) {
-            slots[i] = new KvSlot(i, model.config(), config.contextSize());
+            slots[i] = new KvSlot(i, pass, config.contextSize());
         }
         this.loop = Thread.ofPlatform().name("strata-scheduler").daemon(true).unstarted(this::run);
         loop.start();
@@ -103,10 +114,12 @@ public final class ContinuousBatchScheduler implements InferenceEngine {
         if (closed) {
             throw new IllegalStateException("the engine is shut down");
         }
-        if (queued.incrementAndGet() > config.maxWaiting()) {
-            queued.decrementAndGet();
-            throw new EngineOverloadedException("the queue is full (" + config.maxWaiting() + " requests waiting)", 1);
+        if (inSystem.incrementAndGet() > config.slots() + config.maxWaiting()) {
+            inSystem.decrementAndGet();
+            throw new EngineOverloadedException("the queue is full (" + config.slots() + " running, "
+                    + config.maxWaiting() + " waiting)", 1);
         }
+        queued.incrementAndGet();
         Sequence seq = new Sequence(request, listener, this);
         incoming.add(seq);
         wake();
@@ -141,7 +154,7 @@ public final class ContinuousBatchScheduler implements InferenceEngine {
             left.add(s);
         }
         failAll(left, "the engine is shutting down");
-        transformer.close();
+        pass.close();
     }
 
     /** One scheduling round; returns false when there was nothing to run. */
@@ -160,7 +173,7 @@ public final class ContinuousBatchScheduler implements InferenceEngine {
             return false;
         }
         try {
-            transformer.forward(batch, logits);
+            pass.forward(batch, logits);
         } catch (RuntimeException e) {
             LOG.log(Level.SEVERE, "forward pass failed", e);
             failAll(inStep, "the forward pass failed: " + e.getMessage());
@@ -169,31 +182,35 @@ public final class ContinuousBatchScheduler implements InferenceEngine {
         }
         steps++;
         lastStepNanos = System.nanoTime();
-        for (Sequence s : inStep) {
-            advance(s);
+        for (int i = 0; i < inStep.size(); i++) {
+            advance(inStep.get(i));
         }
         inStep.clear();
-        running.removeIf(s -> s.finished);
+        running.removeIf(Sequence::isFinished);
         publishLoad();
         return true;
     }
 
     private void dropCancelled() {
-        for (Sequence s : running) {
+        for (int i = 0; i < running.size(); i++) {
+            Sequence s = running.get(i);
             if (s.isCancelled()) {
                 finish(s, FinishReason.CANCELLED);
             }
         }
-        running.removeIf(s -> s.finished);
-        waiting.removeIf(s -> {
+        running.removeIf(Sequence::isFinished);
+        if (waiting.isEmpty()) {
+            return; // (an iterator per step otherwise)
+        }
+        for (java.util.Iterator<Sequence> it = waiting.iterator(); it.hasNext(); ) {
+            Sequence s = it.next();
             if (s.isCancelled()) {
+                it.remove();
                 queued.decrementAndGet();
                 s.finished = true;
                 notifyFinished(s, FinishReason.CANCELLED);
-                return true;
             }
-            return false;
-        });
+        }
     }
 
     /** Moves queued requests into free slots, each into the free slot holding the longest prefix of its prompt. */
@@ -248,7 +265,8 @@ public final class ContinuousBatchScheduler implements InferenceEngine {
         batch.clear();
         int budget = config.stepTokenBudget();
         int rows = 0;
-        for (Sequence s : running) {
+        for (int i = 0; i < running.size(); i++) {
+            Sequence s = running.get(i);
             s.logitsRow = -1;
             s.chunk = 0;
             if (!s.prefilling()) {
@@ -259,7 +277,8 @@ public final class ContinuousBatchScheduler implements InferenceEngine {
                 inStep.add(s);
             }
         }
-        for (Sequence s : running) {
+        for (int i = 0; i < running.size(); i++) {
+            Sequence s = running.get(i);
             if (budget == 0) {
                 break;
             }
@@ -270,9 +289,9 @@ public final class ContinuousBatchScheduler implements InferenceEngine {
                 boolean promptOrder = prompt.length >= 2;
                 KvCache c = s.slot.cache();
                 int pos = c.length();
-                for (int i = 0; i < n; i++) {
-                    boolean wantLogits = last && i == n - 1;
-                    batch.add(c, prompt[s.prefilled + i], pos + i, wantLogits, promptOrder);
+                for (int j = 0; j < n; j++) {
+                    boolean wantLogits = last && j == n - 1;
+                    batch.add(c, prompt[s.prefilled + j], pos + j, wantLogits, promptOrder);
                 }
                 if (last) {
                     s.logitsRow = rows++;
@@ -295,7 +314,7 @@ public final class ContinuousBatchScheduler implements InferenceEngine {
         }
         int token = s.sampler.sample(logits, s.logitsRow * vocab, vocab);
         s.sampler.accept(token);
-        if (vocabulary.isEndOfGeneration(token)) {
+        if (!s.request.ignoreEos() && vocabulary.isEndOfGeneration(token)) {
             finish(s, FinishReason.END_OF_GENERATION);
             return;
         }
@@ -324,10 +343,12 @@ public final class ContinuousBatchScheduler implements InferenceEngine {
         }
         s.finished = true;
         s.slot.release();
+        publishLoad(); // before the listener hears of it: a caller that sees the end sees the slot free
         notifyFinished(s, reason);
     }
 
     private void notifyFinished(Sequence s, FinishReason reason) {
+        inSystem.decrementAndGet();
         try {
             s.listener.onFinished(reason, s.request.prompt().length, s.generated);
         } catch (RuntimeException e) {
@@ -336,6 +357,7 @@ public final class ContinuousBatchScheduler implements InferenceEngine {
     }
 
     private void notifyFailed(Sequence s, String message) {
+        inSystem.decrementAndGet();
         try {
             s.listener.onFailed(message);
         } catch (RuntimeException e) {
@@ -353,17 +375,19 @@ public final class ContinuousBatchScheduler implements InferenceEngine {
                 notifyFailed(s, message);
             }
         }
-        running.removeIf(s -> s.finished);
-        waiting.removeIf(s -> s.finished);
+        running.removeIf(Sequence::isFinished);
+        waiting.removeIf(Sequence::isFinished);
     }
 
     private void publishLoad() {
         long used = 0;
+        int busy = 0;
         for (KvSlot slot : slots) {
             used += slot.usedPositions();
+            busy += slot.isFree() ? 0 : 1;
         }
         kvUsage = (double) used / ((long) slots.length * config.contextSize());
-        runningCount = running.size();
+        runningCount = busy;
     }
 
     @Override

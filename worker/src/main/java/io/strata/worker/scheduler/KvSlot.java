@@ -1,7 +1,7 @@
 package io.strata.worker.scheduler;
 
 import io.strata.inference.KvCache;
-import io.strata.model.arch.ModelConfig;
+import io.strata.worker.engine.ForwardPass;
 
 /**
  * One sequence's place in the engine: a KV cache reserved on first use and kept between requests, and the prompt
@@ -11,22 +11,22 @@ import io.strata.model.arch.ModelConfig;
  */
 final class KvSlot {
     final int index;
-    private final ModelConfig config;
+    private final ForwardPass pass;
     private final int capacity;
     private KvCache cache;
     private int[] cachedPrompt = new int[0];
     private int cachedPromptLength;
     Sequence owner;
 
-    KvSlot(int index, ModelConfig config, int capacity) {
+    KvSlot(int index, ForwardPass pass, int capacity) {
         this.index = index;
-        this.config = config;
+        this.pass = pass;
         this.capacity = capacity;
     }
 
     KvCache cache() {
         if (cache == null) {
-            cache = new KvCache(config, capacity);
+            cache = pass.newCache(index, capacity);
         }
         return cache;
     }

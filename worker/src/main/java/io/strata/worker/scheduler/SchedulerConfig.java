@@ -7,7 +7,7 @@ package io.strata.worker.scheduler;
  * @param slots           sequences that run at once, each with its own KV cache
  * @param contextSize     positions of each slot's KV cache: prompt + generated tokens of one request
  * @param stepTokenBudget tokens per forward pass: every running decode takes one, prompt chunks share the rest
- * @param maxWaiting      requests that may queue for a slot; beyond it, submit refuses (HTTP 429)
+ * @param maxWaiting      requests that may queue when every slot is taken; beyond it, submit refuses (HTTP 429)
  * @param threads         compute threads of the forward pass
  */
 public record SchedulerConfig(int slots, int contextSize, int stepTokenBudget, int maxWaiting, int threads) {

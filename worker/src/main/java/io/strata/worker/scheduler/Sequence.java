@@ -37,6 +37,10 @@ final class Sequence implements Submission {
         return prefilled < request.prompt().length;
     }
 
+    boolean isFinished() {
+        return finished;
+    }
+
     boolean isCancelled() {
         return cancelled;
     }

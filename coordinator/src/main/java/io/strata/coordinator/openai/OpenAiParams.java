@@ -1,0 +1,81 @@
+package io.strata.coordinator.openai;
+
+import io.strata.coordinator.api.ApiException;
+import io.strata.coordinator.api.JsonRequest;
+import io.strata.inference.sampling.SamplingParams;
+
+/** OpenAI's sampling fields (plus vLLM's top_k, min_p, repetition_penalty) as the engine's {@link SamplingParams}. */
+final class OpenAiParams {
+    /** The penalty window: llama-server's repeat_last_n default. */
+    static final int PENALTY_WINDOW = 64;
+
+    private OpenAiParams() {
+    }
+
+    /**
+     * @param logprobs alternatives the sampler must compute (0 = none; 1 or more also gives the chosen token's)
+     */
+    static SamplingParams sampling(JsonRequest r, int logprobs) {
+        double temperature = r.optNumber("temperature", 0, 2, 1.0);
+        double topP = r.optNumber("top_p", 0, 1, 1.0);
+        int topK = r.optInt("top_k", -1, Integer.MAX_VALUE, 0);
+        double minP = r.optNumber("min_p", 0, 1, 0.0);
+        double presence = r.optNumber("presence_penalty", -2, 2, 0.0);
+        double frequency = r.optNumber("frequency_penalty", -2, 2, 0.0);
+        double repetition = r.optNumber("repetition_penalty", 0, 10, 1.0);
+        if (repetition == 0) {
+            throw ApiException.badRequest("repetition_penalty", "'repetition_penalty' must be greater than 0 (1 = off)");
+        }
+        Long seed = r.optLong("seed");
+        return new SamplingParams((float) temperature, Math.max(topK, 0),
+                topP == 0 ? Float.MIN_NORMAL : (float) topP, (float) minP, (float) repetition, (float) frequency,
+                (float) presence, PENALTY_WINDOW, seed == null ? SamplingParams.RANDOM_SEED : seed & 0xFFFFFFFFL,
+                logprobs);
+    }
+
+    /** The seed of choice {@code i} of n: a fixed seed still gives n different draws. */
+    static SamplingParams forChoice(SamplingParams p, int i) {
+        return p.hasRandomSeed() || i == 0 ? p : p.withSeed((p.seed() + i) & 0xFFFFFFFFL);
+    }
+
+    /** {@code stream_options} is only valid with {@code stream: true} (as vLLM). */
+    static boolean includeUsage(JsonRequest r, boolean stream) {
+        if (!r.has("stream_options")) {
+            return false;
+        }
+        if (!stream) {
+            throw ApiException.badRequest("stream_options", "'stream_options' is only allowed when 'stream' is true");
+        }
+        return JsonRequest.of(r.get("stream_options"), "stream_options").optBoolean("include_usage", false);
+    }
+
+    static String checkModel(JsonRequest r, io.strata.coordinator.ServedModel model) {
+        String name = r.requireString("model");
+        if (!model.answersTo(name)) {
+            throw ApiException.notFound("model", "the model '" + name + "' does not exist; this server serves '"
+                    + model.name() + "'");
+        }
+        return name;
+    }
+
+    /**
+     * The token budget, refusing a request that cannot fit the context with a message naming both numbers.
+     *
+     * @param requested the client's max tokens, or null for "until the context is full"
+     */
+    static int budget(int promptTokens, Integer requested, int context) {
+        if (promptTokens >= context) {
+            throw ApiException.contextExceeded("this model's maximum context length is " + context
+                    + " tokens, but the prompt has " + promptTokens + " tokens");
+        }
+        if (requested == null) {
+            return context - promptTokens;
+        }
+        if (promptTokens + requested > context) {
+            throw ApiException.contextExceeded("this model's maximum context length is " + context
+                    + " tokens, but the request asks for " + (promptTokens + requested) + " tokens ("
+                    + promptTokens + " in the prompt, " + requested + " for the completion)");
+        }
+        return requested;
+    }
+}

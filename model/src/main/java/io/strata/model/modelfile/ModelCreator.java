@@ -1,0 +1,164 @@
+package io.strata.model.modelfile;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.strata.model.gguf.GgufFile;
+import io.strata.model.store.BlobStore;
+import io.strata.model.store.Layer;
+import io.strata.model.store.Manifest;
+import io.strata.model.store.MediaTypes;
+import io.strata.model.store.ModelLocator;
+import io.strata.model.store.ModelName;
+import io.strata.model.store.ModelStore;
+import io.strata.model.store.ResolvedModel;
+import io.strata.model.store.StoredModel;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * {@code strata create}: turns a {@link Modelfile} into a stored model as {@code ollama create} does. FROM a GGUF
+ * imports it (a hard link or a copy, never a change to the source) with a config blob read from it; FROM a stored
+ * model starts from its layers. TEMPLATE, SYSTEM and MESSAGE replace the base's layer of their type, PARAMETERs are
+ * merged over the base's, LICENSEs are added.
+ */
+public final class ModelCreator {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final ModelStore store;
+    private final ModelLocator locator;
+    private final Consumer<String> progress;
+
+    /**
+     * @param locator  resolves a FROM name (usually over the same store)
+     * @param progress receives one status line per step ("using existing layer ...")
+     */
+    public ModelCreator(final ModelStore store, final ModelLocator locator, final Consumer<String> progress) {
+        this.store = store;
+        this.locator = locator;
+        this.progress = progress;
+    }
+
+    public StoredModel create(final ModelName name, final Modelfile modelfile) {
+        return store.withLock(() -> {
+            final Manifest base = base(modelfile.from());
+            Manifest m = base;
+            if (modelfile.template().isPresent()) {
+                m = m.replacing(MediaTypes.TEMPLATE, text(modelfile.template().get().value(), MediaTypes.TEMPLATE));
+            }
+            if (modelfile.system().isPresent()) {
+                m = m.replacing(MediaTypes.SYSTEM, text(modelfile.system().get().value(), MediaTypes.SYSTEM));
+            }
+            if (!modelfile.parameters().isEmpty()) {
+                final ModelParameters merged = baseParameters(base).with(modelfile.parameters());
+                m = m.replacing(MediaTypes.PARAMS, text(merged.toJson(), MediaTypes.PARAMS));
+            }
+            if (!modelfile.messages().isEmpty()) {
+                final List<Map<String, String>> list = new ArrayList<>();
+                modelfile.messages().forEach(msg -> {
+                    final Map<String, String> o = new LinkedHashMap<>();
+                    o.put("role", msg.role());
+                    o.put("content", msg.content());
+                    list.add(o);
+                });
+                m = m.replacing(MediaTypes.MESSAGES, text(json(list), MediaTypes.MESSAGES));
+            }
+            for (Modelfile.Text license : modelfile.licenses()) {
+                final Layer l = text(license.value(), MediaTypes.LICENSE);
+                if (!m.layers().contains(l)) {
+                    final List<Layer> layers = new ArrayList<>(m.layers());
+                    layers.add(l);
+                    m = new Manifest(m.config(), layers);
+                }
+            }
+            progress.accept("writing manifest");
+            final StoredModel stored = store.write(name, m);
+            progress.accept("success");
+            return stored;
+        });
+    }
+
+    private Manifest base(final Modelfile.From from) {
+        return switch (from) {
+            case Modelfile.From.File f -> importGguf(f.path(), f.line());
+            case Modelfile.From.Directory d -> throw new ModelfileException(d.line(), directoryProblem(d.path()));
+            case Modelfile.From.Reference r -> {
+                final ResolvedModel resolved;
+                try {
+                    resolved = locator.resolve(r.name());
+                } catch (ModelLocator.ModelNotFoundException e) {
+                    throw new ModelfileException(r.line(), "FROM " + e.getMessage());
+                }
+                yield switch (resolved) {
+                    case ResolvedModel.Stored s -> {
+                        progress.accept("using model " + s.model().name().displayShortest());
+                        yield s.model().manifest();
+                    }
+                    case ResolvedModel.File f -> importGguf(f.gguf(), r.line());
+                };
+            }
+        };
+    }
+
+    private Manifest importGguf(final Path path, final int line) {
+        final Map<String, Object> config;
+        if (Files.isDirectory(path)) {
+            throw new ModelfileException(line, directoryProblem(path));
+        }
+        try (GgufFile f = GgufFile.open(path)) {
+            config = GgufConfig.of(f);
+        } catch (RuntimeException e) {
+            throw new ModelfileException(line, "FROM " + path + " is not a GGUF model Strata can read: " + e.getMessage());
+        }
+        progress.accept("importing " + path);
+        final BlobStore.Imported imported = store.blobs().importFile(path);
+        progress.accept(switch (imported.mode()) {
+            case ALREADY_PRESENT -> "using existing layer " + imported.blob().digest();
+            case HARD_LINK -> "creating new layer " + imported.blob().digest() + " (hard link)";
+            case COPY -> "creating new layer " + imported.blob().digest() + " (copy)";
+        });
+        final Layer configLayer = store.blobs().write(json(config).getBytes(StandardCharsets.UTF_8)).layer(MediaTypes.CONFIG);
+        return new Manifest(configLayer, List.of(imported.blob().layer(MediaTypes.MODEL)));
+    }
+
+    private static String directoryProblem(final Path dir) {
+        try (Stream<Path> s = Files.list(dir)) {
+            final boolean hf = s.map(p -> p.getFileName().toString())
+                    .anyMatch(n -> n.endsWith(".safetensors") || n.equals("config.json") || n.endsWith(".safetensors.index.json"));
+            return hf ? "FROM " + dir + " is a safetensors directory: importing safetensors is not implemented yet;"
+                    + " convert it to GGUF (llama.cpp's convert_hf_to_gguf.py) and name the .gguf file in FROM"
+                    : "FROM " + dir + " is a directory without a model (FROM takes a GGUF file or a model name)";
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private ModelParameters baseParameters(final Manifest base) {
+        final Optional<Layer> l = base.layer(MediaTypes.PARAMS);
+        return l.isEmpty() ? ModelParameters.NONE : ModelParameters.fromJson(store.readText(l.get()), "params " + l.get().digest());
+    }
+
+    private Layer text(final String value, final String mediaType) {
+        final BlobStore.Blob b = store.blobs().write(value.getBytes(StandardCharsets.UTF_8));
+        progress.accept("creating layer " + b.digest() + " (" + mediaType.substring(mediaType.lastIndexOf('.') + 1) + ")");
+        return b.layer(mediaType);
+    }
+
+    private static String json(final Object o) {
+        try {
+            return JSON.writeValueAsString(o);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
