@@ -53,6 +53,10 @@ final class BenchServeCommand implements Callable<Integer> {
     @Option(names = "--prompt", description = "Prompt text; each request appends its number. Default: ${DEFAULT-VALUE}.")
     String prompt = "Once upon a time, in a land far away,";
 
+    @Option(names = "--warmup-rounds", description = "Untimed rounds at the highest concurrency first, so the server's "
+            + "JIT has compiled its batched kernels before anything is timed. Default: ${DEFAULT-VALUE}.")
+    int warmupRounds = 1;
+
     @Option(names = "--json", description = "Print one JSON object instead of the table.")
     boolean json;
 
@@ -70,8 +74,12 @@ final class BenchServeCommand implements Callable<Integer> {
                     HttpResponse.BodyHandlers.ofString()).body());
             model = models.get("data").get(0).get("id").asText();
         }
-        // warm-up: compiles the server's hot paths before anything is timed
+        // warm-up: the server's JIT compiles the kernels for the batch shapes the levels will use
         once(base, 0, 8);
+        int top = levels.stream().max(Integer::compare).orElse(1);
+        for (int r = 0; r < warmupRounds; r++) {
+            level(base, top, top);
+        }
         ObjectNode out = JSON.createObjectNode();
         out.put("url", base);
         out.put("model", model);

@@ -6,12 +6,19 @@ import io.strata.model.chat.ChatTemplate;
 import io.strata.model.tokenizer.Tokenizer;
 import io.strata.worker.engine.InferenceEngine;
 
+import io.strata.model.gguf.GgufTensorInfo;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * A model as the HTTP API serves it: its name, its tokenizer and chat template (the coordinator's half of a
@@ -28,6 +35,9 @@ public final class ServedModel {
     private final String eosText;
     private final long modifiedEpochSeconds;
     private final long sizeBytes;
+    private final long parameterCount;
+    private final String dominantType;
+    private final String digest;
 
     public ServedModel(String name, Path path, LocalModel model, InferenceEngine engine) {
         this.name = name;
@@ -51,6 +61,27 @@ public final class ServedModel {
         }
         this.modifiedEpochSeconds = modified;
         this.sizeBytes = size;
+        long params = 0;
+        Map<String, Long> elementsByType = new TreeMap<>();
+        for (GgufTensorInfo t : model.file().tensors().values()) {
+            params += t.elementCount();
+            elementsByType.merge(t.type().name(), t.elementCount(), Long::sum);
+        }
+        this.parameterCount = params;
+        this.dominantType = elementsByType.entrySet().stream().max(Map.Entry.comparingByValue())
+                .map(Map.Entry::getKey).orElse("unknown");
+        this.digest = digestOf(path, size, modified);
+    }
+
+    /** A stable id for this model file (path, size, time): not a content hash, which would mean reading it all. */
+    private static String digestOf(Path path, long size, long modified) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update((path.toAbsolutePath() + "\n" + size + "\n" + modified).getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(sha.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** The name a file is served under: its file name without {@code .gguf}. */
@@ -76,6 +107,15 @@ public final class ServedModel {
     public long sizeBytes() { return sizeBytes; }
 
     public int contextSize() { return engine.contextSize(); }
+
+    /** Elements of all tensors. */
+    public long parameterCount() { return parameterCount; }
+
+    /** The tensor type holding most elements (Ollama's quantization_level). */
+    public String dominantType() { return dominantType; }
+
+    /** Ollama's digest field: see {@link #digestOf}. */
+    public String digest() { return digest; }
 
     /**
      * Whether a request's {@code model} names this model: its name, with or without an Ollama-style {@code :latest}

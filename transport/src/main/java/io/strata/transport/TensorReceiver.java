@@ -38,6 +38,7 @@ public final class TensorReceiver implements AutoCloseable {
     private int dstOffset;
     private int received;
     private int expected;
+    private int capacity;
     private int rows;
     private int cols;
     private int sender;
@@ -121,8 +122,6 @@ public final class TensorReceiver implements AutoCloseable {
             intDst = null;
         }
     }
-
-    private int capacity;
 
     private Action onFrame(DirectBuffer buffer, int offset, int length, Header aeronHeader) {
         if (expected >= 0 && received == expected) {

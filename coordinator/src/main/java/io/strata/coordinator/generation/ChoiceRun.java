@@ -9,6 +9,7 @@ import io.strata.worker.engine.Submission;
 import io.strata.worker.engine.TokenChoice;
 import io.vertx.core.Context;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -141,10 +142,15 @@ public final class ChoiceRun implements GenerationListener {
     private LogprobEntry entry(TokenChoice c) {
         List<LogprobEntry.Alternative> top = new ArrayList<>();
         for (int i = 0; i < Math.min(spec.topLogprobs(), c.topTokens().length); i++) {
-            int t = c.topTokens()[i];
-            byte[] b = tokenizer.piece(t, false);
-            top.add(new LogprobEntry.Alternative(text.pieceText(t), b, c.topLogprobs()[i]));
+            byte[] b = tokenizer.piece(c.topTokens()[i], false);
+            top.add(new LogprobEntry.Alternative(pieceText(b), b, c.topLogprobs()[i]));
         }
-        return new LogprobEntry(text.pieceText(c.token()), text.pieceBytes(c.token()), c.logprob(), top);
+        byte[] b = tokenizer.piece(c.token(), false);
+        return new LogprobEntry(pieceText(b), b, c.logprob(), top);
+    }
+
+    /** One token's text alone, for log-probabilities (a partial UTF-8 character replaced). */
+    private static String pieceText(byte[] piece) {
+        return new String(piece, StandardCharsets.UTF_8);
     }
 }

@@ -35,15 +35,6 @@ public final class TokenText {
     /** All text released so far. */
     public String text() { return emitted.toString(); }
 
-    /** The text of one token alone, for log-probabilities (invalid UTF-8 replaced). */
-    public String pieceText(int token) {
-        return new String(tokenizer.piece(token, false), java.nio.charset.StandardCharsets.UTF_8);
-    }
-
-    public byte[] pieceBytes(int token) {
-        return tokenizer.piece(token, false);
-    }
-
     private String record(String s) {
         emitted.append(s);
         return s;

@@ -12,19 +12,14 @@ import io.strata.coordinator.generation.GenerationJob;
 import io.strata.coordinator.generation.GenerationSpec;
 import io.strata.coordinator.metrics.ServingMetrics;
 import io.strata.model.chat.ChatMessage;
-import io.strata.model.gguf.GgufTensorInfo;
 import io.strata.model.gguf.GgufValue;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -211,7 +206,7 @@ public final class OllamaRoutes {
         m.put("model", model.name() + ":latest");
         m.put("modified_at", Instant.ofEpochSecond(model.modifiedEpochSeconds()).toString());
         m.put("size", model.sizeBytes());
-        m.put("digest", digest());
+        m.put("digest", model.digest());
         m.set("details", details());
         return body;
     }
@@ -222,7 +217,7 @@ public final class OllamaRoutes {
         m.put("name", model.name() + ":latest");
         m.put("model", model.name() + ":latest");
         m.put("size", model.sizeBytes());
-        m.put("digest", digest());
+        m.put("digest", model.digest());
         m.set("details", details());
         m.put("expires_at", "2318-01-01T00:00:00Z"); // loaded for as long as the server runs
         m.put("size_vram", 0);
@@ -271,15 +266,8 @@ public final class OllamaRoutes {
         d.put("format", "gguf");
         d.put("family", arch);
         d.putArray("families").add(arch);
-        long params = 0;
-        Map<String, Long> bytesByType = new TreeMap<>();
-        for (GgufTensorInfo t : model.model().file().tensors().values()) {
-            params += t.elementCount();
-            bytesByType.merge(t.type().name(), t.elementCount(), Long::sum);
-        }
-        d.put("parameter_size", parameterSize(params));
-        d.put("quantization_level", bytesByType.entrySet().stream().max(Map.Entry.comparingByValue())
-                .map(Map.Entry::getKey).orElse("unknown"));
+        d.put("parameter_size", parameterSize(model.parameterCount()));
+        d.put("quantization_level", model.dominantType());
         return d;
     }
 
@@ -291,17 +279,5 @@ public final class OllamaRoutes {
             return String.format(java.util.Locale.ROOT, "%.1fM", params / 1e6);
         }
         return String.format(java.util.Locale.ROOT, "%.1fK", params / 1e3);
-    }
-
-    /** A stable id for this model file (name, size, time): not a content hash, which would mean reading it all. */
-    private String digest() {
-        try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            sha.update((model.path().toAbsolutePath() + "\n" + model.sizeBytes() + "\n" + model.modifiedEpochSeconds())
-                    .getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(sha.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

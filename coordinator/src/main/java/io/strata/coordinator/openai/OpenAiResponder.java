@@ -33,6 +33,7 @@ final class OpenAiResponder implements ChoiceSink {
     private final Choice[] choices;
     private int open;
     private boolean failed;
+    private int[] promptGroup;
 
     private static final class Choice {
         final StringBuilder text = new StringBuilder();
@@ -246,8 +247,6 @@ final class OpenAiResponder implements ChoiceSink {
         u.put("total_tokens", prompt + completion);
         return u;
     }
-
-    private int[] promptGroup;
 
     /** Which prompt each choice belongs to, so usage counts a prompt once however many choices it has. */
     void promptGroups(int[] groups) {

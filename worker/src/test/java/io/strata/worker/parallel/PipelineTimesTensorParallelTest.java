@@ -1,7 +1,7 @@
 package io.strata.worker.parallel;
 
+import io.strata.worker.SingleNodeReference;
 import io.strata.inference.Batch;
-import io.strata.inference.Generator;
 import io.strata.inference.KvCache;
 import io.strata.inference.LocalModel;
 import io.strata.inference.TensorParallel;
@@ -51,15 +51,9 @@ class PipelineTimesTensorParallelTest {
             int d = m.config().embeddingLength();
             int[] prompt = m.tokenizer().encode("Once upon a time", true, false);
             int steps = 16;
-            List<Integer> expected = new ArrayList<>();
-            List<float[]> expectedLogits = new ArrayList<>();
-            try (Generator g = new Generator(m, 128, 32)) {
-                g.generate(prompt, new Sampler(SamplingParams.greedy(), vocab), steps, t -> {
-                    expectedLogits.add(g.lastLogits().clone());
-                    expected.add(t);
-                    return true;
-                });
-            }
+            SingleNodeReference reference = SingleNodeReference.greedy(m, prompt, steps);
+            List<Integer> expected = reference.tokens();
+            List<float[]> expectedLogits = reference.logits();
             // per stage, one endpoint per rank for its all-reduce; per stage-1 rank, one for hidden states
             List<List<String>> stageChannels = List.of(
                     List.of(Channels.udp("127.0.0.1", port()), Channels.udp("127.0.0.1", port())),

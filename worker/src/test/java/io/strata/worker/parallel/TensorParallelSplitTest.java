@@ -1,7 +1,7 @@
 package io.strata.worker.parallel;
 
+import io.strata.worker.SingleNodeReference;
 import io.strata.inference.Batch;
-import io.strata.inference.Generator;
 import io.strata.inference.KvCache;
 import io.strata.inference.LocalModel;
 import io.strata.inference.TensorParallel;
@@ -43,15 +43,9 @@ class TensorParallelSplitTest {
             int vocab = m.config().vocabSize();
             int[] prompt = m.tokenizer().encode("Once upon a time", true, false);
             int steps = 24;
-            List<Integer> expected = new ArrayList<>();
-            List<float[]> expectedLogits = new ArrayList<>();
-            try (Generator g = new Generator(m, 128, 32)) {
-                g.generate(prompt, new Sampler(SamplingParams.greedy(), vocab), steps, t -> {
-                    expectedLogits.add(g.lastLogits().clone());
-                    expected.add(t);
-                    return true;
-                });
-            }
+            SingleNodeReference reference = SingleNodeReference.greedy(m, prompt, steps);
+            List<Integer> expected = reference.tokens();
+            List<float[]> expectedLogits = reference.logits();
             List<String> channels = new ArrayList<>();
             for (int r = 0; r < ranks; r++) {
                 try (DatagramSocket s = new DatagramSocket(0)) {

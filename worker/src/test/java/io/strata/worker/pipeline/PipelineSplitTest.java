@@ -1,7 +1,7 @@
 package io.strata.worker.pipeline;
 
+import io.strata.worker.SingleNodeReference;
 import io.strata.inference.Batch;
-import io.strata.inference.Generator;
 import io.strata.inference.KvCache;
 import io.strata.inference.LocalModel;
 import io.strata.inference.Transformer;
@@ -47,16 +47,9 @@ class PipelineSplitTest {
             int[] prompt = m.tokenizer().encode("Once upon a time", true, false);
             int steps = 24;
 
-            // single node: the reference tokens and logits
-            List<Integer> expected = new ArrayList<>();
-            List<float[]> expectedLogits = new ArrayList<>();
-            try (Generator g = new Generator(m, 128, 32)) {
-                g.generate(prompt, new Sampler(SamplingParams.greedy(), vocab), steps, t -> {
-                    expectedLogits.add(g.lastLogits().clone());
-                    expected.add(t);
-                    return true;
-                });
-            }
+            SingleNodeReference reference = SingleNodeReference.greedy(m, prompt, steps);
+            List<Integer> expected = reference.tokens();
+            List<float[]> expectedLogits = reference.logits();
 
             int port;
             try (DatagramSocket s = new DatagramSocket(0)) {
