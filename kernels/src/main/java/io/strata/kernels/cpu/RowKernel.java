@@ -16,6 +16,14 @@ import java.lang.foreign.MemorySegment;
  * <p>{@link #forWeights} picks the Vector API kernel of the type where there is one ({@link VectorLegacyDots},
  * {@link VectorKQuantDots}, {@link VectorFloatDots}) and the scalar reference otherwise, or always when vector
  * kernels are switched off.
+ *
+ * <p>The Q8_0-activation kernels ({@link VectorLegacyDots}, {@link VectorTileDots}, {@link VectorRowTileDots}) are
+ * compilation boundaries, so that their vectors stay in registers whatever the JIT history: each is one method
+ * larger than C2's FreqInlineSize, so it is compiled on its own and never inlined into a caller (into
+ * {@link MatMul}'s loops, next to another kernel, where the node budget runs out and the vectors become heap
+ * objects), and each calls no project method that takes or returns a vector (such a call is refused once the
+ * compilation is past NodeCountInliningCutoff, or once the helper is compiled on its own into a big method). The
+ * kernels here call them with scalars and arrays only. {@code KernelShapeTest} checks both rules on the class files.
  */
 abstract class RowKernel {
     private final int tile;
@@ -209,11 +217,9 @@ abstract class RowKernel {
     }
 
     /**
-     * The wide (512-bit) kernels: 8-token tiles ({@link VectorTileDots}), 4-token tiles where the type has them, and
-     * 8-row tiles for the tokens that no token tile takes ({@link VectorRowTileDots}); the single-token form for
-     * the rest. No smaller token tile: a two-token kernel inlined next to the single-token one in one compilation is
-     * past C2's inlining budget (the tile kernels are compiled on their own, see VectorTileDots), and a 4-token form
-     * of the 8-token kernel (a branch per block) was deoptimized and recompiled back and forth.
+     * The wide (512-bit) kernels: 8-token tiles ({@link VectorTileDots}) and, where the type has them, 4-row tiles
+     * for the tokens that no token tile takes ({@link VectorRowTileDots}); the single-token form for the rest. (A
+     * 4-token form of the 8-token kernel, a branch per block, was deoptimized and recompiled back and forth.)
      */
     private abstract static class WideTiles extends RowKernel {
         private final int rowTile;
