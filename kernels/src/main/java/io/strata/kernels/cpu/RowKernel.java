@@ -17,8 +17,8 @@ import java.lang.foreign.MemorySegment;
  * {@link VectorKQuantDots}, {@link VectorFloatDots}) and the scalar reference otherwise, or always when vector
  * kernels are switched off.
  *
- * <p>The Q8_0-activation kernels ({@link VectorLegacyDots}, {@link VectorTileDots}, {@link VectorRowTileDots}) are
- * compilation boundaries, so that their vectors stay in registers whatever the JIT history: each is one method
+ * <p>The quantized kernels ({@link VectorLegacyDots}, {@link VectorTileDots}, {@link VectorRowTileDots},
+ * {@link VectorKQuantDots}) are compilation boundaries, so that their vectors stay in registers whatever the JIT history: each is one method
  * larger than C2's FreqInlineSize, so it is compiled on its own and never inlined into a caller (into
  * {@link MatMul}'s loops, next to another kernel, where the node budget runs out and the vectors become heap
  * objects), and each calls no project method that takes or returns a vector (such a call is refused once the

@@ -12,6 +12,8 @@ import java.lang.foreign.MemorySegment;
 import static io.strata.kernels.cpu.VectorLanes.BYTES;
 import static io.strata.kernels.cpu.VectorLanes.FLOATS;
 import static io.strata.kernels.cpu.VectorLanes.GROUP;
+import static io.strata.kernels.cpu.VectorLanes.HIGH_HALF;
+import static io.strata.kernels.cpu.VectorLanes.HIGH_QUARTER;
 import static io.strata.kernels.cpu.VectorLanes.INTS;
 import static io.strata.kernels.cpu.VectorLanes.LE;
 import static io.strata.kernels.cpu.VectorLanes.SHORTS;
@@ -46,9 +48,6 @@ final class VectorLegacyDots {
     private static final IntVector NIBBLE_SHIFT = IntVector.fromArray(INTS, new int[]{0, 0, 0, 0, 4, 4, 4, 4}, 0);
     /** The low nibble of each short. */
     private static final int LOW_NIBBLE_OF_SHORTS = 0x000F000F;
-    /** Lane i + 4 moved to lane i, and lane i + 2 moved to lane i: the two folding steps of hsum8. */
-    private static final VectorShuffle<Float> HIGH_HALF = VectorShuffle.fromValues(FLOATS, 4, 5, 6, 7, 0, 1, 2, 3);
-    private static final VectorShuffle<Float> HIGH_QUARTER = VectorShuffle.fromValues(FLOATS, 2, 3, 0, 1, 6, 7, 4, 5);
 
     private VectorLegacyDots() {
     }

@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 /**
- * The shape that keeps the Q8_0-activation kernels' vectors in registers under any JIT history (see
+ * The shape that keeps the quantized kernels' vectors in registers under any JIT history (see
  * {@link RowKernel}): every kernel is too large for C2 to inline into a caller (so no compiled method holds two
  * kernels, or a kernel next to MatMul's loops), and calls no project method that takes or returns a vector (such a
  * call is refused past C2's node budget, or once the helper is compiled on its own, and its vectors then become heap
@@ -31,7 +31,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 class KernelShapeTest {
 
     @ParameterizedTest
-    @ValueSource(classes = {VectorLegacyDots.class, VectorTileDots.class, VectorRowTileDots.class})
+    @ValueSource(classes = {VectorLegacyDots.class, VectorTileDots.class, VectorRowTileDots.class,
+            VectorKQuantDots.class})
     void everyKernelIsLargerThanC2InlinesIntoACaller(Class<?> kernels) throws IOException {
         int freqInlineSize = Integer.parseInt(ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class)
                 .getVMOption("FreqInlineSize").getValue());
@@ -47,7 +48,8 @@ class KernelShapeTest {
     }
 
     @ParameterizedTest
-    @ValueSource(classes = {VectorLegacyDots.class, VectorTileDots.class, VectorRowTileDots.class})
+    @ValueSource(classes = {VectorLegacyDots.class, VectorTileDots.class, VectorRowTileDots.class,
+            VectorKQuantDots.class})
     void noKernelCallsAProjectMethodWithVectors(Class<?> kernels) throws IOException {
         List<String> calls = new ArrayList<>();
         for (MethodModel m : kernelMethods(kernels)) {
@@ -61,7 +63,10 @@ class KernelShapeTest {
         assertEquals(List.of(), calls, kernels.getSimpleName() + ": calls whose vectors C2 may box");
     }
 
-    /** The kernels: every static method the package calls (private ones would be helpers). */
+    /**
+     * The kernels: every static method the package calls that uses the Vector API (a private one would be a helper,
+     * or run once at class initialization; a dispatcher that only passes scalars on is no kernel).
+     */
     private static List<MethodModel> kernelMethods(Class<?> kernels) throws IOException {
         ClassModel model;
         try (InputStream in = kernels.getResourceAsStream(kernels.getSimpleName() + ".class")) {
@@ -69,9 +74,18 @@ class KernelShapeTest {
         }
         List<MethodModel> found = model.methods().stream()
                 .filter(m -> m.flags().has(AccessFlag.STATIC) && !m.flags().has(AccessFlag.PRIVATE)
-                        && !m.methodName().equalsString("<clinit>"))
+                        && !m.methodName().equalsString("<clinit>") && usesVectors(m))
                 .toList();
         assertFalse(found.isEmpty(), kernels + " has no kernels");
         return found;
+    }
+
+    private static boolean usesVectors(MethodModel m) {
+        for (CodeElement e : m.code().orElseThrow()) {
+            if (e instanceof InvokeInstruction call && call.owner().asInternalName().startsWith("jdk/incubator/vector/")) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -38,8 +38,10 @@ class MatMulAllocationTest {
             for (int i = 0; i < 2_000; i++) {
                 step.run();
             }
-            long bytes = new AllocationProbe().steadyStateBytes(step, 200, 50, SLACK_BYTES);
-            assertTrue(bytes <= SLACK_BYTES, type + ": " + bytes + " bytes allocated in 200 products");
+            AllocationProbe probe = new AllocationProbe();
+            long bytes = probe.steadyStateBytes(step, 200, 50, SLACK_BYTES);
+            assertTrue(bytes <= SLACK_BYTES, type + ": " + bytes + " bytes allocated in 200 products ("
+                    + probe.jitState() + ")");
         }
     }
 }
