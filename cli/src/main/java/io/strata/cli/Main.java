@@ -10,10 +10,12 @@ import java.util.Properties;
 
 /** The {@code strata} command. Errors a user sees are one line; {@code --verbose} adds the stack trace. */
 @Command(name = "strata", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        description = "Strata: run GGUF models (llama, qwen2, qwen3) on the JVM.",
+        description = "Strata: run GGUF models and Hugging Face safetensors directories (llama, qwen2, qwen3) on the JVM.",
         subcommands = {ServeCommand.class, BenchServeCommand.class, BenchTransportCommand.class, RunCommand.class,
                 ShowCommand.class, TokenizeCommand.class, SynthCommand.class, BenchCommand.class, CreateCommand.class,
-                ListCommand.class, RmCommand.class, CpCommand.class})
+                ListCommand.class, RmCommand.class, CpCommand.class, PullCommand.class, PushCommand.class,
+                PackageCommand.class, WorkerCommand.class, CoordinatorCommand.class, ClusterCommand.class,
+                ConvertCommand.class, QuantizeCommand.class})
 public final class Main implements Runnable {
 
     @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT, description = "Print stack traces with errors.")
@@ -28,7 +30,17 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(execute(args));
+        int code;
+        try {
+            code = execute(args);
+        } catch (Throwable e) { // an Error out of a command: still one line, and the process must end
+            System.err.println("strata: " + oneLine(e));
+            if (verbose) {
+                e.printStackTrace();
+            }
+            code = 1;
+        }
+        System.exit(code);
     }
 
     static int execute(String[] args) {

@@ -4,6 +4,11 @@ import io.strata.coordinator.HttpApiServer;
 import io.strata.coordinator.ServedModel;
 import io.strata.coordinator.ServerConfig;
 import io.strata.inference.LocalModel;
+import io.strata.model.modelfile.ModelDefaults;
+import io.strata.model.modelfile.Parameter;
+import io.strata.model.remote.ModelReference;
+import io.strata.model.remote.ModelResolver;
+import io.strata.model.remote.RemoteSettings;
 import io.strata.model.store.ModelLocator;
 import io.strata.model.store.ResolvedModel;
 import io.strata.worker.scheduler.ContinuousBatchScheduler;
@@ -29,7 +34,7 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
     static final String DEFAULT_MODEL = "stories260K";
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL",
-            description = "A GGUF path or a name on STRATA_MODEL_PATH. Default: " + DEFAULT_MODEL + ".")
+            description = "A stored model's name, a GGUF path or a name on STRATA_MODEL_PATH. Default: " + DEFAULT_MODEL + ".")
     String model = DEFAULT_MODEL;
 
     @Option(names = "--host", description = "Interface to listen on. Default: ${DEFAULT-VALUE}.")
@@ -41,7 +46,7 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = {"-np", "--parallel"}, description = "Sequences generated at once (slots). Default: ${DEFAULT-VALUE}.")
     int parallel = 8;
 
-    @Option(names = {"-c", "--ctx-size"}, description = "Context of each slot in tokens (default: the model's, at most 2048).")
+    @Option(names = {"-c", "--ctx-size"}, description = "Context of each slot in tokens (default: the model's num_ctx PARAMETER, else its context, at most 2048).")
     Integer contextSize;
 
     @Option(names = {"-b", "--batch-size"}, description = "Tokens per engine step (prompt chunks + decodes). Default: ${DEFAULT-VALUE}.")
@@ -64,10 +69,14 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ResolvedModel resolved = resolve(model);
+        ModelLocator locator = ModelLocator.fromEnvironment();
+        ResolvedModel resolved = resolve(locator, model);
+        ModelDefaults defaults = ModelDefaults.of(locator, resolved);
         Path path = resolved.gguf();
-        LocalModel m = LocalModel.open(path);
-        int ctx = contextSize != null ? contextSize : Math.min(m.config().contextLength(), 2048);
+        LocalModel m = LocalModel.open(resolved.open());
+        // --ctx-size, else the model's num_ctx, else the GGUF's context up to 2048
+        int ctx = contextSize != null ? contextSize
+                : defaults.integer(Parameter.NUM_CTX).orElse(Math.min(m.config().contextLength(), 2048));
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         ContinuousBatchScheduler engine = new ContinuousBatchScheduler(m,
                 new SchedulerConfig(parallel, ctx, Math.max(batchSize, parallel), maxQueue, t));
@@ -79,10 +88,15 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
         if (env != null) {
             Arrays.stream(env.split(",")).map(String::trim).filter(s -> !s.isEmpty()).forEach(keys::add);
         }
-        // a stored model is served under the name it was asked by; a file under its file name
-        String servedName = name != null ? name
-                : resolved instanceof ResolvedModel.Stored ? stripLatest(model) : ServedModel.defaultName(path);
-        ServedModel served = new ServedModel(servedName, path, m, engine);
+        // a stored model is served under the name it was asked by (a pulled one under its store name); a file under
+        // its file name
+        String servedName = name != null ? name : switch (resolved) {
+            case ResolvedModel.Stored s -> ModelReference.isReference(model)
+                    ? stripLatest(s.model().name().displayShortest()) : stripLatest(model);
+            case ResolvedModel.Packaged p -> stripLatest(p.model().name());
+            case ResolvedModel.File f -> ServedModel.defaultName(path);
+        };
+        ServedModel served = new ServedModel(servedName, path, m, engine, defaults);
         HttpApiServer server;
         try {
             server = HttpApiServer.start(served, new ServerConfig(host, port, keys, maxBody, 30));
@@ -110,8 +124,10 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
     }
 
     /** A stored model, a path, a name on STRATA_MODEL_PATH, or the same name with .gguf added. */
-    static ResolvedModel resolve(String model) {
-        ModelLocator locator = ModelLocator.fromEnvironment();
+    static ResolvedModel resolve(ModelLocator locator, String model) {
+        if (ModelReference.isReference(model)) { // pulled first when it is not in the store
+            return new ModelResolver(locator, RemoteSettings.fromEnvironment(), ProgressBar.forTerminal()).resolve(model);
+        }
         try {
             return locator.resolve(model);
         } catch (RuntimeException e) {

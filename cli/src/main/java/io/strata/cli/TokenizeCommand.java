@@ -1,6 +1,6 @@
 package io.strata.cli;
 
-import io.strata.model.gguf.GgufFile;
+import io.strata.model.ModelSource;
 import io.strata.model.store.ModelLocator;
 import io.strata.model.tokenizer.Tokenizer;
 import picocli.CommandLine.Command;
@@ -28,7 +28,7 @@ final class TokenizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (GgufFile f = GgufFile.open(ModelLocator.fromEnvironment().locate(model))) {
+        try (ModelSource f = ModelSource.open(ModelLocator.fromEnvironment().locate(model))) {
             Tokenizer t = Tokenizer.fromGguf(f.metadata());
             StringJoiner j = new StringJoiner(" ");
             for (int id : t.encode(text, !noBos, parseSpecial)) {

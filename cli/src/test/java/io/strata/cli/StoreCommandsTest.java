@@ -156,11 +156,15 @@ class StoreCommandsTest {
     }
 
     @Test
-    void aSafetensorsDirectoryIsRefusedWithTheReason() throws Exception {
+    void aSafetensorsDirectoryIsConvertedAndRunsAsTheGolden() throws Exception {
         Path hf = Path.of(System.getProperty("strata.model.path.default"), "derived", "stories260K-hf").toAbsolutePath();
-        CliTest.Result r = strata("create", "x", "-f", modelfile("FROM " + hf + "\n").toString());
-        assertEquals(1, r.exit());
-        assertTrue(r.err().contains("line 1") && r.err().contains("safetensors is not implemented yet"), r.err());
+        CliTest.Result r = strata("create", "hf-stories", "-f", modelfile("FROM " + hf + "\n").toString());
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.err().contains("converting " + hf + " to GGUF (F16)"), r.err());
+        CliTest.Result run = strata("run", "hf-stories", "Once upon a time", "-n", "48", "--temperature", "0");
+        assertEquals(0, run.exit(), run.err());
+        assertTrue(run.out().startsWith(", there was a little girl named Lily."), run.out());
+        assertEquals(0, strata("rm", "hf-stories").exit());
     }
 
     @Test

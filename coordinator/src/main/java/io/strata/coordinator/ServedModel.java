@@ -3,6 +3,8 @@ package io.strata.coordinator;
 import io.strata.inference.LocalModel;
 import io.strata.model.chat.ChatMessage;
 import io.strata.model.chat.ChatTemplate;
+import io.strata.model.gotemplate.OllamaTemplate;
+import io.strata.model.modelfile.ModelDefaults;
 import io.strata.model.tokenizer.Tokenizer;
 import io.strata.worker.engine.InferenceEngine;
 
@@ -38,15 +40,29 @@ public final class ServedModel {
     private final long parameterCount;
     private final String dominantType;
     private final String digest;
+    private final ModelDefaults defaults;
+    private final String templateSource;
 
     public ServedModel(String name, Path path, LocalModel model, InferenceEngine engine) {
+        this(name, path, model, engine, ModelDefaults.NONE);
+    }
+
+    /**
+     * A model with the defaults its Modelfile gave it: parameters under each request's, the system prompt and
+     * messages joined to each conversation, and its TEMPLATE in place of the GGUF's chat template.
+     *
+     * @param path the file holding the GGUF (a packaged model's jar)
+     */
+    public ServedModel(String name, Path path, LocalModel model, InferenceEngine engine, ModelDefaults defaults) {
         this.name = name;
         this.path = path;
         this.model = model;
         this.engine = engine;
+        this.defaults = defaults;
         String source = model.chatTemplate();
-        this.hasTemplate = source != null && !source.isBlank();
-        this.template = ChatTemplate.fromGguf(model.file().metadata());
+        this.hasTemplate = defaults.template().isPresent() || (source != null && !source.isBlank());
+        this.template = ChatTemplate.forModel(model.file().metadata(), defaults.template());
+        this.templateSource = defaults.template().orElse(source == null ? OllamaTemplate.DEFAULT : source);
         Tokenizer tok = model.tokenizer();
         this.bosText = tokenText(tok, tok.vocabulary().bos());
         this.eosText = tokenText(tok, tok.vocabulary().eos());
@@ -54,7 +70,7 @@ public final class ServedModel {
         long size;
         try {
             modified = Files.getLastModifiedTime(path).toInstant().getEpochSecond();
-            size = Files.size(path);
+            size = model.file().fileSize(); // the GGUF's bytes, also where it is one entry of a packaged jar
         } catch (IOException e) {
             modified = 0;
             size = 0;
@@ -102,6 +118,12 @@ public final class ServedModel {
 
     public boolean hasChatTemplate() { return hasTemplate; }
 
+    /** The model's Modelfile defaults ({@link ModelDefaults#NONE} for a plain GGUF). */
+    public ModelDefaults defaults() { return defaults; }
+
+    /** The prompt template as Ollama's show reports it: the Modelfile TEMPLATE, else the GGUF's Jinja template. */
+    public String templateSource() { return templateSource; }
+
     public long modifiedEpochSeconds() { return modifiedEpochSeconds; }
 
     public long sizeBytes() { return sizeBytes; }
@@ -134,7 +156,15 @@ public final class ServedModel {
         return model.tokenizer().encode(text, true, true);
     }
 
-    /** The conversation rendered by the chat template, opening the assistant's turn. */
+    /**
+     * A request's conversation with the model's system prompt and messages joined as Ollama joins them
+     * ({@link ModelDefaults#chat}), rendered by the model's template.
+     */
+    public String renderConversation(List<ChatMessage> request) {
+        return renderChat(defaults.chat(request));
+    }
+
+    /** Exactly these messages rendered by the chat template, opening the assistant's turn. */
     public String renderChat(List<ChatMessage> messages) {
         return template.render(messages, true, bosText, eosText);
     }

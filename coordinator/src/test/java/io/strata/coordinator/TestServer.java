@@ -4,7 +4,9 @@ import io.strata.inference.Generator;
 import io.strata.inference.LocalModel;
 import io.strata.inference.sampling.Sampler;
 import io.strata.inference.sampling.SamplingParams;
+import io.strata.model.modelfile.ModelDefaults;
 import io.strata.model.store.ModelLocator;
+import io.strata.worker.engine.InferenceEngine;
 import io.strata.model.tokenizer.Utf8StreamDecoder;
 import io.strata.worker.scheduler.ContinuousBatchScheduler;
 import io.strata.worker.scheduler.SchedulerConfig;
@@ -26,11 +28,21 @@ final class TestServer implements AutoCloseable {
     final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     TestServer(SchedulerConfig scheduler, ServerConfig config) {
+        this(scheduler, config, "stories260K", ModelDefaults.NONE, null);
+    }
+
+    /**
+     * stories260K served under {@code name} with a stored model's defaults; {@code engineView} (may be null) wraps
+     * the engine the server submits to, e.g. to record what each request became.
+     */
+    TestServer(SchedulerConfig scheduler, ServerConfig config, String name, ModelDefaults defaults,
+               java.util.function.UnaryOperator<InferenceEngine> engineView) {
         Path path = ModelLocator.fromEnvironment().locate("stories260K.gguf");
         this.model = LocalModel.open(path);
         this.engine = new ContinuousBatchScheduler(model, scheduler);
-        this.served = new ServedModel("stories260K", path, model, engine);
-        this.server = HttpApiServer.start(served, config.withPort(0));
+        InferenceEngine served = engineView == null ? engine : engineView.apply(engine);
+        this.served = new ServedModel(name, path, model, served, defaults);
+        this.server = HttpApiServer.start(this.served, config.withPort(0));
     }
 
     static TestServer standard() {

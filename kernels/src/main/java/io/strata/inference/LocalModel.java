@@ -1,32 +1,41 @@
 package io.strata.inference;
 
+import io.strata.model.ModelSource;
 import io.strata.model.arch.ModelConfig;
-import io.strata.model.gguf.GgufFile;
 import io.strata.model.tokenizer.Tokenizer;
 
 import java.nio.file.Path;
 
 /**
- * A GGUF model opened for inference in this process: the mapped file, its hyperparameters, its weights (still in
- * the mapping) and its tokenizer. Closing it unmaps the file; nothing may use the weights afterwards.
+ * A model opened for inference in this process: a GGUF file or a Hugging Face safetensors directory
+ * ({@link ModelSource}), its hyperparameters, its weights (still in the mapping) and its tokenizer. Closing it
+ * unmaps the files; nothing may use the weights afterwards.
  */
 public final class LocalModel implements AutoCloseable {
-    private final GgufFile file;
+    private final ModelSource file;
     private final ModelConfig config;
     private final ModelWeights weights;
     private final Tokenizer tokenizer;
 
-    private LocalModel(GgufFile file, ModelConfig config, ModelWeights weights, Tokenizer tokenizer) {
+    private LocalModel(ModelSource file, ModelConfig config, ModelWeights weights, Tokenizer tokenizer) {
         this.file = file;
         this.config = config;
         this.weights = weights;
         this.tokenizer = tokenizer;
     }
 
+    /** Opens a GGUF file or a Hugging Face model directory. */
     public static LocalModel open(Path path) {
-        GgufFile f = GgufFile.open(path);
+        return open(ModelSource.open(path));
+    }
+
+    /**
+     * A model over a source already opened (a GGUF, a region of a packaged jar, a Hugging Face directory); closing
+     * the model closes it.
+     */
+    public static LocalModel open(ModelSource f) {
         try {
-            ModelConfig c = ModelConfig.fromGguf(f.metadata(), f.name());
+            ModelConfig c = ModelConfig.of(f);
             Tokenizer t = Tokenizer.fromGguf(f.metadata());
             ModelWeights w = ModelWeights.load(f, c);
             return new LocalModel(f, c, w, t);
@@ -36,7 +45,8 @@ public final class LocalModel implements AutoCloseable {
         }
     }
 
-    public GgufFile file() { return file; }
+    /** The model's files: GGUF metadata and tensors, whatever the format on disk. */
+    public ModelSource file() { return file; }
 
     public ModelConfig config() { return config; }
 
@@ -44,7 +54,7 @@ public final class LocalModel implements AutoCloseable {
 
     public Tokenizer tokenizer() { return tokenizer; }
 
-    /** The Jinja chat template stored in the file, or null. */
+    /** The Jinja chat template stored in the file (tokenizer_config.json for a directory), or null. */
     public String chatTemplate() {
         return file.metadata().getString("tokenizer.chat_template", null);
     }

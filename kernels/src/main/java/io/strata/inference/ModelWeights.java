@@ -3,7 +3,7 @@ package io.strata.inference;
 import io.strata.model.ModelFormatException;
 import io.strata.model.arch.Architecture;
 import io.strata.model.arch.ModelConfig;
-import io.strata.model.gguf.GgufFile;
+import io.strata.model.ModelSource;
 import io.strata.model.gguf.GgufTensorInfo;
 import io.strata.kernels.WeightMatrix;
 import io.strata.model.tensor.Dequantizer;
@@ -34,7 +34,7 @@ public record ModelWeights(
             WeightMatrix gate, WeightMatrix up, WeightMatrix down) {}
 
 
-    public static ModelWeights load(GgufFile f, ModelConfig c) {
+    public static ModelWeights load(ModelSource f, ModelConfig c) {
         Loader l = new Loader(f);
         int d = c.embeddingLength();
         WeightMatrix emb = l.matrix("token_embd.weight", d, c.vocabSize());
@@ -111,7 +111,7 @@ public record ModelWeights(
     }
 
     /** Looks tensors up by name and checks them. */
-    private record Loader(GgufFile f) {
+    private record Loader(ModelSource f) {
 
         GgufTensorInfo info(String name) {
             GgufTensorInfo t = f.tensor(name);

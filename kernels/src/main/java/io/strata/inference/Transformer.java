@@ -83,7 +83,7 @@ public final class Transformer implements AutoCloseable {
         this.maxBatchTokens = maxBatchTokens;
         this.maxContext = maxContext;
         int d = config.embeddingLength();
-        this.rope = new Rope(config.architecture().ropeType(), config.ropeDimensions(), config.ropeFreqBase(),
+        this.rope = new Rope(config.ropeType(), config.ropeDimensions(), config.ropeFreqBase(),
                 config.ropeFreqScale(), weights.ropeFreqFactors());
         this.x = new float[maxBatchTokens * d];
         this.xb = new Activations(maxBatchTokens, d);

@@ -71,7 +71,7 @@ final class ReferenceForward {
 
     private void rope(double[] v, int off, int pos) {
         int n = c.ropeDimensions();
-        boolean neox = c.architecture().ropeType() == Architecture.RopeType.NEOX;
+        boolean neox = c.ropeType() == Architecture.RopeType.NEOX;
         for (int i = 0; i < n / 2; i++) {
             double theta = pos * Math.pow(c.ropeFreqBase(), -2.0 * i / n) * c.ropeFreqScale();
             if (w.ropeFreqFactors() != null) theta /= w.ropeFreqFactors()[i];

@@ -1,7 +1,7 @@
 package io.strata.sharding;
 
 import io.strata.model.arch.ModelConfig;
-import io.strata.model.gguf.GgufFile;
+import io.strata.model.ModelSource;
 import io.strata.model.gguf.GgufTensorInfo;
 import io.strata.model.tensor.GgmlType;
 
@@ -36,9 +36,9 @@ public record ModelTensors(String name, ModelConfig config, Map<String, WeightTe
         return new ModelTensors(name, config, byName);
     }
 
-    /** The hyperparameters and tensor table of an open GGUF file (no weight bytes are read). */
-    public static ModelTensors fromGguf(final GgufFile file) {
-        final ModelConfig config = ModelConfig.fromGguf(file.metadata(), file.name());
+    /** The hyperparameters and tensor table of an open GGUF file or HF directory (no weight bytes are read). */
+    public static ModelTensors fromGguf(final ModelSource file) {
+        final ModelConfig config = ModelConfig.of(file);
         final List<WeightTensor> tensors = file.tensors().values().stream().map(ModelTensors::weight).toList();
         return of(config.name().isEmpty() ? file.name() : config.name(), config, tensors);
     }

@@ -126,6 +126,14 @@ public final class AllReduce implements AutoCloseable {
         return b;
     }
 
+    public long bytesReceived() {
+        long b = 0;
+        for (TensorReceiver r : fromPeer) {
+            b += r == null ? 0 : r.bytesReceived();
+        }
+        return b;
+    }
+
     public long backPressureEvents() {
         long b = 0;
         for (TensorSender s : toPeer) {

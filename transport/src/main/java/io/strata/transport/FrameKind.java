@@ -11,7 +11,9 @@ public enum FrameKind {
     /** Sampled token ids and log-probabilities back to the head. */
     TOKENS,
     /** A step's batch descriptor (token ids, positions, sequence slots, flags) from the head to every rank. */
-    BATCH;
+    BATCH,
+    /** Sequences starting to sample (slot, sampling parameters, prompt) from the head to the last stage. */
+    SAMPLING;
 
     private static final FrameKind[] VALUES = values();
 

@@ -158,7 +158,7 @@ public final class ClusterConfigLoader {
             return new CoordinatorSpec("", "", 0, 0);
         }
         final CoordinatorSpec c = new CoordinatorSpec(m.string("name"), m.string("host"), m.port("http_port"),
-                m.port("hazelcast_port"));
+                m.port("hazelcast_port"), m.has("aeron_port") ? m.port("aeron_port") : 0);
         m.finish();
         return c;
     }
@@ -174,7 +174,8 @@ public final class ClusterConfigLoader {
                 m.port("http_port"),
                 m.parsed("memory", ByteSize::parse, new ByteSize(0)),
                 m.integer("threads", 1, MAX_THREADS, "a thread count (1-" + MAX_THREADS + ")"),
-                Backend.byConfigName(m.choice("backend", Backend.configNames())));
+                Backend.byConfigName(m.choice("backend", Backend.configNames())),
+                m.has("hazelcast_port") ? m.port("hazelcast_port") : 0);
         m.finish();
         return w;
     }

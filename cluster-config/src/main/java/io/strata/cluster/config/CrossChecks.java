@@ -48,16 +48,21 @@ final class CrossChecks {
             final CoordinatorSpec k = c.coordinators().get(i);
             claimPort(owners, k.host(), k.httpPort(), "coordinators[" + i + "].http_port", problems);
             claimPort(owners, k.host(), k.hazelcastPort(), "coordinators[" + i + "].hazelcast_port", problems);
+            claimPort(owners, k.host(), k.aeronPort(), "coordinators[" + i + "].aeron_port", problems);
         }
         for (int i = 0; i < c.workers().size(); i++) {
             final WorkerSpec w = c.workers().get(i);
             claimPort(owners, w.host(), w.aeronPort(), "workers[" + i + "].aeron_port", problems);
             claimPort(owners, w.host(), w.httpPort(), "workers[" + i + "].http_port", problems);
+            claimPort(owners, w.host(), w.hazelcastPort(), "workers[" + i + "].hazelcast_port", problems);
         }
     }
 
     private static void claimPort(final Map<String, String> owners, final String host, final int port,
                                   final String path, final Problems problems) {
+        if (port == 0) {
+            return; // none named: a free one at start
+        }
         final String first = owners.putIfAbsent(host + ":" + port, path);
         if (first != null) {
             problems.at(path, "port " + port + " on " + host + " is already taken by " + first + " (line "

@@ -143,10 +143,10 @@ public final class ChoiceRun implements GenerationListener {
         List<LogprobEntry.Alternative> top = new ArrayList<>();
         for (int i = 0; i < Math.min(spec.topLogprobs(), c.topTokens().length); i++) {
             byte[] b = tokenizer.piece(c.topTokens()[i], false);
-            top.add(new LogprobEntry.Alternative(pieceText(b), b, c.topLogprobs()[i]));
+            top.add(new LogprobEntry.Alternative(c.topTokens()[i], pieceText(b), b, c.topLogprobs()[i]));
         }
         byte[] b = tokenizer.piece(c.token(), false);
-        return new LogprobEntry(pieceText(b), b, c.logprob(), top);
+        return new LogprobEntry(c.token(), pieceText(b), b, c.logprob(), top);
     }
 
     /** One token's text alone, for log-probabilities (a partial UTF-8 character replaced). */

@@ -34,6 +34,7 @@ final class OpenAiResponder implements ChoiceSink {
     private int open;
     private boolean failed;
     private int[] promptGroup;
+    private boolean tokenIds;
 
     private static final class Choice {
         final StringBuilder text = new StringBuilder();
@@ -66,6 +67,18 @@ final class OpenAiResponder implements ChoiceSink {
             choices[i] = new Choice(wantLogprobs[i]);
         }
         this.open = choices.length;
+    }
+
+    /**
+     * vLLM's {@code return_tokens_as_token_ids}: log-probabilities name tokens as {@code token_id:N}, so a client
+     * can tell tokens apart whose text is the same or not valid UTF-8 alone.
+     */
+    void tokensAsIds(boolean on) {
+        this.tokenIds = on;
+    }
+
+    private String name(int id, String text) {
+        return tokenIds ? "token_id:" + id : text;
     }
 
     /** Echo: text that precedes choice i's completion. */
@@ -259,13 +272,13 @@ final class OpenAiResponder implements ChoiceSink {
             ArrayNode content = o.putArray("content");
             for (LogprobEntry e : entries) {
                 ObjectNode t = content.addObject();
-                t.put("token", e.token());
+                t.put("token", name(e.id(), e.token()));
                 t.put("logprob", e.logprob());
                 bytes(t.putArray("bytes"), e.bytes());
                 ArrayNode top = t.putArray("top_logprobs");
                 for (LogprobEntry.Alternative a : e.top()) {
                     ObjectNode x = top.addObject();
-                    x.put("token", a.token());
+                    x.put("token", name(a.id(), a.token()));
                     x.put("logprob", a.logprob());
                     bytes(x.putArray("bytes"), a.bytes());
                 }
@@ -278,11 +291,11 @@ final class OpenAiResponder implements ChoiceSink {
             ArrayNode offsets = o.putArray("text_offset");
             int offset = 0;
             for (LogprobEntry e : entries) {
-                tokens.add(e.token());
+                tokens.add(name(e.id(), e.token()));
                 values.add(e.logprob());
                 ObjectNode top = tops.addObject();
                 for (LogprobEntry.Alternative a : e.top()) {
-                    top.put(a.token(), a.logprob());
+                    top.put(name(a.id(), a.token()), a.logprob());
                 }
                 offsets.add(offset);
                 offset += e.token().length();

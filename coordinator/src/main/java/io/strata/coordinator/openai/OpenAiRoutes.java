@@ -88,10 +88,11 @@ public final class OpenAiRoutes {
         boolean includeUsage = OpenAiParams.includeUsage(r, stream);
         Integer logprobs = r.optInt("logprobs", 0, 5, null);
         boolean echo = r.optBoolean("echo", false);
-        Integer maxTokens = r.optInt("max_tokens", 1, Integer.MAX_VALUE, 16);
-        SamplingParams sampling = OpenAiParams.sampling(r, logprobs == null ? 0 : Math.max(1, logprobs));
-        List<String> stop = r.optStringOrArray("stop", 4);
+        Integer maxTokens = OpenAiParams.maxTokens(r, "max_tokens", 16, model.defaults());
+        SamplingParams sampling = OpenAiParams.sampling(r, logprobs == null ? 0 : Math.max(1, logprobs), model.defaults());
+        List<String> stop = OpenAiParams.stop(r, model.defaults());
         boolean ignoreEos = r.optBoolean("ignore_eos", false);
+        boolean tokenIds = r.optBoolean("return_tokens_as_token_ids", false);
         Context ctx = vertx.getOrCreateContext();
         vertx.executeBlocking(() -> {
             List<int[]> ids = new ArrayList<>();
@@ -120,6 +121,7 @@ public final class OpenAiRoutes {
             }
             OpenAiResponder out = new OpenAiResponder(OpenAiResponder.Kind.COMPLETION, rc, metrics, name, stream,
                     includeUsage, wantLp, arrival);
+            out.tokensAsIds(tokenIds);
             out.promptGroups(groups);
             if (echo) {
                 for (int i = 0; i < specs.size(); i++) {
@@ -211,15 +213,15 @@ public final class OpenAiRoutes {
         if (r.has("logit_bias") && !r.get("logit_bias").isEmpty()) {
             throw ApiException.badRequest("logit_bias", "'logit_bias' is not supported");
         }
-        Integer maxTokens = r.has("max_completion_tokens")
-                ? r.optInt("max_completion_tokens", 1, Integer.MAX_VALUE, null)
-                : r.optInt("max_tokens", 1, Integer.MAX_VALUE, null);
+        Integer maxTokens = OpenAiParams.maxTokens(r, r.has("max_completion_tokens") ? "max_completion_tokens"
+                : "max_tokens", null, model.defaults());
         int topCount = top == null ? 0 : top;
-        SamplingParams sampling = OpenAiParams.sampling(r, logprobs ? Math.max(1, topCount) : 0);
-        List<String> stop = r.optStringOrArray("stop", 4);
+        SamplingParams sampling = OpenAiParams.sampling(r, logprobs ? Math.max(1, topCount) : 0, model.defaults());
+        List<String> stop = OpenAiParams.stop(r, model.defaults());
         boolean ignoreEos = r.optBoolean("ignore_eos", false);
+        boolean tokenIds = r.optBoolean("return_tokens_as_token_ids", false);
         Context ctx = vertx.getOrCreateContext();
-        vertx.executeBlocking(() -> model.tokenizeChat(model.renderChat(messages))).onComplete(done -> guard(rc, () -> {
+        vertx.executeBlocking(() -> model.tokenizeChat(model.renderConversation(messages))).onComplete(done -> guard(rc, () -> {
             if (done.failed()) {
                 Throwable c = done.cause();
                 throw c instanceof RuntimeException && !(c instanceof ApiException) && !(c instanceof IllegalArgumentException)
@@ -238,6 +240,7 @@ public final class OpenAiRoutes {
             }
             OpenAiResponder out = new OpenAiResponder(OpenAiResponder.Kind.CHAT, rc, metrics, name, stream,
                     includeUsage, wantLp, arrival);
+            out.tokensAsIds(tokenIds);
             out.promptGroups(new int[n]);
             start(rc, ctx, specs, out, arrival);
         }));

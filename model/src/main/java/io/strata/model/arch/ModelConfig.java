@@ -1,6 +1,7 @@
 package io.strata.model.arch;
 
 import io.strata.model.ModelFormatException;
+import io.strata.model.ModelSource;
 import io.strata.model.gguf.GgufMetadata;
 
 /**
@@ -23,12 +24,39 @@ public record ModelConfig(
         int ropeDimensions,
         float ropeFreqBase,
         float ropeFreqScale,
-        float rmsNormEps) {
+        float rmsNormEps,
+        Architecture.RopeType ropeType) {
 
     public ModelConfig {
+        if (ropeType == null) {
+            ropeType = architecture.ropeType();
+        }
         if (headCount <= 0 || kvHeadCount <= 0 || headCount % kvHeadCount != 0) {
             throw new IllegalArgumentException("head_count " + headCount + " must be a positive multiple of head_count_kv " + kvHeadCount);
         }
+    }
+
+    /** A configuration with the architecture's own RoPE type. */
+    public ModelConfig(Architecture architecture, String name, int embeddingLength, int layerCount, int headCount,
+                       int kvHeadCount, int headDim, int valueDim, int feedForwardLength, int vocabSize, int contextLength,
+                       int ropeDimensions, float ropeFreqBase, float ropeFreqScale, float rmsNormEps) {
+        this(architecture, name, embeddingLength, layerCount, headCount, kvHeadCount, headDim, valueDim,
+                feedForwardLength, vocabSize, contextLength, ropeDimensions, ropeFreqBase, ropeFreqScale, rmsNormEps,
+                architecture.ropeType());
+    }
+
+    /**
+     * The configuration of a model source: its GGUF metadata, with NEOX RoPE for a llama whose q/k rows are in
+     * Hugging Face's rotate-half order (the same model as interleaved RoPE on the converter's permuted rows).
+     */
+    public static ModelConfig of(ModelSource source) {
+        ModelConfig c = fromGguf(source.metadata(), source.name());
+        return source.rotateHalfQk() ? c.withRopeType(Architecture.RopeType.NEOX) : c;
+    }
+
+    public ModelConfig withRopeType(Architecture.RopeType type) {
+        return new ModelConfig(architecture, name, embeddingLength, layerCount, headCount, kvHeadCount, headDim, valueDim,
+                feedForwardLength, vocabSize, contextLength, ropeDimensions, ropeFreqBase, ropeFreqScale, rmsNormEps, type);
     }
 
     public int queryDim() { return headCount * headDim; }

@@ -13,7 +13,7 @@ import java.util.Map;
  * the way transformers does (see {@link JinjaChatTemplate}). Files without one get {@link #plain()}, a neutral
  * "role: content" transcript: llama.cpp's hard-coded per-family formats are deliberately not reproduced.
  */
-public sealed interface ChatTemplate permits JinjaChatTemplate, PlainChatTemplate {
+public sealed interface ChatTemplate permits JinjaChatTemplate, PlainChatTemplate, GoChatTemplate {
     /** GGUF metadata key of the Jinja chat template. */
     String GGUF_KEY = "tokenizer.chat_template";
 
@@ -51,6 +51,20 @@ public sealed interface ChatTemplate permits JinjaChatTemplate, PlainChatTemplat
     /** The fallback for models without a template: one "role: content" line per message. */
     static ChatTemplate plain() {
         return PlainChatTemplate.INSTANCE;
+    }
+
+    /**
+     * A Modelfile TEMPLATE: Ollama's Go-template syntax, run by Ollama's rules ({@code OllamaTemplate}).
+     *
+     * @throws io.strata.model.gotemplate.GoTemplateException naming the line of the first problem
+     */
+    static ChatTemplate go(final String source) {
+        return new GoChatTemplate(source);
+    }
+
+    /** A stored model's Go TEMPLATE when it has one, else the GGUF's Jinja template, else {@link #plain()}. */
+    static ChatTemplate forModel(final GgufMetadata metadata, final java.util.Optional<String> goTemplate) {
+        return goTemplate.isPresent() ? go(goTemplate.get()) : fromGguf(metadata);
     }
 
     /** The GGUF's own template when it has one, else {@link #plain()}. */

@@ -1,6 +1,7 @@
 package io.strata.model.gguf;
 
 import io.strata.model.ModelFormatException;
+import io.strata.model.ModelSource;
 import io.strata.model.tensor.GgmlType;
 
 import java.io.IOException;
@@ -32,7 +33,7 @@ import java.util.Set;
  * hostile file fails with a {@link ModelFormatException} (file, field, byte offset) rather than an
  * OutOfMemoryError or a huge allocation.
  */
-public final class GgufFile implements AutoCloseable {
+public final class GgufFile implements ModelSource {
     public static final int MAGIC = 0x46554747; // "GGUF" read as a little-endian int
     public static final int DEFAULT_ALIGNMENT = 32;
     static final int MAX_DIMS = 4;
@@ -102,6 +103,32 @@ public final class GgufFile implements AutoCloseable {
         }
     }
 
+    /**
+     * Maps and parses a GGUF that is one region of a larger file: {@code length} bytes at {@code offset} (a model
+     * stored uncompressed inside a packaged jar). Tensor data stays in that mapping; {@code name} names the region in
+     * errors (for example {@code app.jar!/strata/model.gguf}).
+     */
+    public static GgufFile open(Path path, long offset, long length, String name) {
+        Arena arena = Arena.ofShared();
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            if (offset < 0 || length < 0 || offset > ch.size() - length) {
+                throw new ModelFormatException(name, "region", offset, "the region of " + length
+                        + " bytes at offset " + offset + " lies outside " + path + " (" + ch.size() + " bytes)");
+            }
+            MemorySegment seg = ch.map(FileChannel.MapMode.READ_ONLY, offset, length, arena);
+            return parse(name, seg, arena);
+        } catch (NoSuchFileException e) {
+            arena.close();
+            throw new ModelFormatException(path, "file", ModelFormatException.NO_OFFSET, "file not found");
+        } catch (IOException e) {
+            arena.close();
+            throw new ModelFormatException(path, "file", ModelFormatException.NO_OFFSET, "cannot read: " + e);
+        } catch (RuntimeException | Error e) {
+            arena.close();
+            throw e;
+        }
+    }
+
     /** Parses a GGUF image already in memory (tests, fuzzing). {@code arena} may be null; it is closed with the file. */
     public static GgufFile parse(String name, MemorySegment bytes, Arena arena) {
         return parse(name, bytes, arena, MAX_HEADER_HEAP_BYTES);
@@ -112,24 +139,30 @@ public final class GgufFile implements AutoCloseable {
         return new Parser(name, bytes, maxHeaderHeapBytes).parse(arena);
     }
 
+    @Override
     public String name() { return name; }
 
     public int version() { return version; }
 
+    @Override
     public GgufMetadata metadata() { return metadata; }
 
     /** Tensor infos in file order. */
+    @Override
     public Map<String, GgufTensorInfo> tensors() { return tensors; }
 
+    @Override
     public GgufTensorInfo tensor(String tensorName) { return tensors.get(tensorName); }
 
     public int alignment() { return alignment; }
 
     public long dataStart() { return dataStart; }
 
+    @Override
     public long fileSize() { return file.byteSize(); }
 
     /** The tensor's bytes, a slice of the mapping (bounds were checked at parse time). */
+    @Override
     public MemorySegment data(GgufTensorInfo t) {
         return file.asSlice(dataStart + t.offset(), t.byteSize());
     }

@@ -13,7 +13,7 @@ import java.util.Map;
  * The config blob Ollama writes for a GGUF model ({@code types/model/config.go}): format, family, size class and
  * file type read from the GGUF, plus the platform.
  */
-final class GgufConfig {
+public final class GgufConfig {
     /** llama.cpp's {@code llama_ftype} names by {@code general.file_type} id. */
     private static final String[] FILE_TYPES = {
             "F32", "F16", "Q4_0", "Q4_1", "Q4_1_SOME_F16", "Q4_2", "Q4_3", "Q8_0", "Q5_0", "Q5_1", "Q2_K", "Q3_K_S",
@@ -25,7 +25,8 @@ final class GgufConfig {
     private GgufConfig() {
     }
 
-    static Map<String, Object> of(final GgufFile f) {
+    /** The config of this GGUF, as Ollama writes it. */
+    public static Map<String, Object> of(final GgufFile f) {
         final GgufMetadata md = f.metadata();
         final String arch = md.getString("general.architecture", "unknown");
         final long params = f.tensors().values().stream().mapToLong(GgufTensorInfo::elementCount).sum();

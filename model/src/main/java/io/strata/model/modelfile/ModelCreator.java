@@ -2,7 +2,10 @@ package io.strata.model.modelfile;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.strata.model.convert.FileType;
+import io.strata.model.convert.GgufConverter;
 import io.strata.model.gguf.GgufFile;
+import io.strata.model.hf.HfModel;
 import io.strata.model.store.BlobStore;
 import io.strata.model.store.Layer;
 import io.strata.model.store.Manifest;
@@ -24,12 +27,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 
 /**
  * {@code strata create}: turns a {@link Modelfile} into a stored model as {@code ollama create} does. FROM a GGUF
- * imports it (a hard link or a copy, never a change to the source) with a config blob read from it; FROM a stored
- * model starts from its layers. TEMPLATE, SYSTEM and MESSAGE replace the base's layer of their type, PARAMETERs are
+ * imports it (a hard link or a copy, never a change to the source) with a config blob read from it; FROM a Hugging
+ * Face safetensors directory converts it to a GGUF first; FROM a stored model starts from its layers. TEMPLATE, SYSTEM and MESSAGE replace the base's layer of their type, PARAMETERs are
  * merged over the base's, LICENSEs are added.
  */
 public final class ModelCreator {
@@ -91,7 +93,7 @@ public final class ModelCreator {
     private Manifest base(final Modelfile.From from) {
         return switch (from) {
             case Modelfile.From.File f -> importGguf(f.path(), f.line());
-            case Modelfile.From.Directory d -> throw new ModelfileException(d.line(), directoryProblem(d.path()));
+            case Modelfile.From.Directory d -> importDirectory(d.path(), d.line());
             case Modelfile.From.Reference r -> {
                 final ResolvedModel resolved;
                 try {
@@ -104,7 +106,10 @@ public final class ModelCreator {
                         progress.accept("using model " + s.model().name().displayShortest());
                         yield s.model().manifest();
                     }
-                    case ResolvedModel.File f -> importGguf(f.gguf(), r.line());
+                    case ResolvedModel.File f -> Files.isDirectory(f.gguf()) ? importDirectory(f.gguf(), r.line())
+                            : importGguf(f.gguf(), r.line());
+                    case ResolvedModel.Packaged p -> throw new ModelfileException(r.line(), "FROM " + r.name()
+                            + " is the model packaged in " + p.model().jar() + "; create from a GGUF or a stored model");
                 };
             }
         };
@@ -132,14 +137,42 @@ public final class ModelCreator {
     }
 
     private static String directoryProblem(final Path dir) {
-        try (Stream<Path> s = Files.list(dir)) {
-            final boolean hf = s.map(p -> p.getFileName().toString())
-                    .anyMatch(n -> n.endsWith(".safetensors") || n.equals("config.json") || n.endsWith(".safetensors.index.json"));
-            return hf ? "FROM " + dir + " is a safetensors directory: importing safetensors is not implemented yet;"
-                    + " convert it to GGUF (llama.cpp's convert_hf_to_gguf.py) and name the .gguf file in FROM"
-                    : "FROM " + dir + " is a directory without a model (FROM takes a GGUF file or a model name)";
+        return "FROM " + dir + " is a directory without a model (FROM takes a GGUF file, a Hugging Face safetensors"
+                + " directory or a model name)";
+    }
+
+    /**
+     * A Hugging Face directory: converted to GGUF as {@code ollama create} does (F16, or BF16 when the checkpoint is
+     * BF16, so nothing is rounded twice), written next to the blobs so the import is a hard link, then imported.
+     */
+    private Manifest importDirectory(final Path dir, final int line) {
+        if (!HfModel.isModelDirectory(dir)) {
+            throw new ModelfileException(line, directoryProblem(dir));
+        }
+        final Path tmp;
+        try {
+            Files.createDirectories(store.blobs().dir());
+            tmp = Files.createTempFile(store.blobs().dir(), ".convert-", ".gguf");
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + dir + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot write in " + store.blobs().dir() + ": " + e.getMessage(), e);
+        }
+        try {
+            try (HfModel m = HfModel.open(dir)) {
+                final FileType type = m.metadata().getLong("general.file_type", 1) == FileType.BF16.id() ? FileType.BF16 : FileType.F16;
+                progress.accept("converting " + dir + " to GGUF (" + type + ")");
+                GgufConverter.convert(m, type, tmp, false, progress);
+            } catch (RuntimeException e) {
+                throw new ModelfileException(line, "FROM " + dir + " cannot be converted: " + e.getMessage());
+            }
+            return importGguf(tmp, line);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot convert " + dir + ": " + e.getMessage(), e);
+        } finally {
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException ignored) {
+                // a leftover temporary file holds no blob name, so the store never lists it
+            }
         }
     }
 

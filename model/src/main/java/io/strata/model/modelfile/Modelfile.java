@@ -23,7 +23,7 @@ public record Modelfile(From from, ModelParameters parameters, Optional<Text> te
         /** An existing file (a GGUF, checked when imported). */
         record File(Path path, int line) implements From {}
 
-        /** An existing directory (a safetensors checkpoint: refused for now when a model is created). */
+        /** An existing directory (a Hugging Face safetensors checkpoint, converted to GGUF when a model is created). */
         record Directory(Path path, int line) implements From {}
 
         /** Neither: a model in the store or a file name on STRATA_MODEL_PATH. */

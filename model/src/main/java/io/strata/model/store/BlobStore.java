@@ -127,6 +127,24 @@ public final class BlobStore {
         }
     }
 
+    /**
+     * Moves a file whose sha256 the caller has just computed (a finished download) into the store with an atomic
+     * rename; the file must be on the store's file system (the store's {@code partial} folder is). When the blob is
+     * already stored the file is deleted instead.
+     */
+    public Blob moveIn(final Path file, final Digest digest) {
+        try {
+            final long size = Files.size(file);
+            Files.createDirectories(dir);
+            place(file, digest);
+            return new Blob(digest, size);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot move " + file + " into " + dir + ": " + e.getMessage(), e);
+        } finally {
+            deleteQuietly(file);
+        }
+    }
+
     /** Reads a blob whole (small layers: template, system, params, messages, license). */
     public byte[] read(final Digest digest) {
         try {

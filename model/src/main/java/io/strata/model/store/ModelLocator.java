@@ -11,6 +11,8 @@ import java.util.stream.Stream;
 /**
  * Finds a model given as a store name, a bare file name or a path, in that order:
  * <ol>
+ *   <li>in a jar written by {@code strata package} (its launcher sets {@value PackagedModel#PROPERTY}), the name of
+ *       the model packaged in it;</li>
  *   <li>a valid model name ({@code llama3.2}, {@code ns/model:tag}) of a model in the local {@link ModelStore}
  *       (only for locators built with one, such as {@link #fromEnvironment()});</li>
  *   <li>a name without '/' looked up in the folders of {@code STRATA_MODEL_PATH} (a ':'-separated list) and their
@@ -24,6 +26,7 @@ public final class ModelLocator {
 
     private final ModelStore store;
     private final List<Path> roots;
+    private final PackagedModel packaged;
 
     /** A locator over the search path only (no store). */
     public ModelLocator(List<Path> roots) {
@@ -32,8 +35,14 @@ public final class ModelLocator {
 
     /** A locator over a store (may be null: none) and a search path. */
     public ModelLocator(ModelStore store, List<Path> roots) {
+        this(store, roots, null);
+    }
+
+    /** A locator over a packaged model (may be null: none), a store (may be null) and a search path. */
+    public ModelLocator(ModelStore store, List<Path> roots, PackagedModel packaged) {
         this.store = store;
         this.roots = List.copyOf(roots);
+        this.packaged = packaged;
     }
 
     /** The locator configured by the environment: the store of {@code STRATA_HOME}, then {@code STRATA_MODEL_PATH}. */
@@ -48,7 +57,9 @@ public final class ModelLocator {
                 roots.add(Path.of(s));
             }
         }
-        return new ModelLocator(ModelStore.fromEnvironment(), roots);
+        String jar = System.getProperty(PackagedModel.PROPERTY);
+        PackagedModel packaged = jar == null || jar.isBlank() ? null : PackagedModel.open(Path.of(jar));
+        return new ModelLocator(ModelStore.fromEnvironment(), roots, packaged);
     }
 
     public List<Path> roots() { return roots; }
@@ -56,13 +67,24 @@ public final class ModelLocator {
     /** The store consulted first, if any. */
     public Optional<ModelStore> store() { return Optional.ofNullable(store); }
 
+    /** The model packaged in the running jar, if any. */
+    public Optional<PackagedModel> packaged() { return Optional.ofNullable(packaged); }
+
     /** The model's GGUF path; throws {@link ModelNotFoundException} naming what was searched. */
     public Path locate(String model) {
-        return resolve(model).gguf();
+        ResolvedModel r = resolve(model);
+        if (r instanceof ResolvedModel.Packaged p) {
+            throw new IllegalArgumentException(model + " is packaged inside " + p.model().jar()
+                    + "; this command needs a GGUF file (serve, run and show take the packaged model)");
+        }
+        return r.gguf();
     }
 
-    /** What the reference names: a stored model, or a file. */
+    /** What the reference names: the packaged model, a stored model, or a file. */
     public ResolvedModel resolve(String model) {
+        if (packaged != null && packaged.answersTo(model)) {
+            return new ResolvedModel.Packaged(packaged);
+        }
         if (store != null) {
             Optional<ModelName> name = ModelName.tryParse(model);
             if (name.isPresent()) {

@@ -71,6 +71,9 @@ public final class ModelStore {
 
     public Path manifestsRoot() { return root.resolve("manifests"); }
 
+    /** Where downloads in progress live ({@code partial/}): on the store's file system, outside {@code blobs/}. */
+    public Path partialDir() { return root.resolve("partial"); }
+
     /** The model of this name (case-insensitively), or empty. A manifest that cannot be read is an error naming it. */
     public Optional<StoredModel> find(final ModelName name) {
         return manifestFile(name).map(file -> load(file, name));

@@ -2,7 +2,9 @@ package io.strata.model.modelfile;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.strata.model.gguf.GgufFile;
 import io.strata.model.store.Layer;
+import io.strata.model.tensor.GgmlType;
 import io.strata.model.store.MediaTypes;
 import io.strata.model.store.ModelLocator;
 import io.strata.model.store.ModelName;
@@ -15,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -71,12 +74,41 @@ class ModelCreatorTest {
     }
 
     @Test
-    void aSafetensorsDirectoryIsRefusedForNow(@TempDir Path home) {
+    void aSafetensorsDirectoryIsConvertedToF16AndStored(@TempDir Path home) throws Exception {
         ModelStore store = ModelStore.inHome(home);
         Path hf = MODELS.resolve("derived/stories260K-hf");
-        var e = assertThrows(ModelfileException.class, () -> create(store, "hf", "# hf\nFROM " + hf.toAbsolutePath(), home));
-        assertTrue(e.getMessage().startsWith("Modelfile line 2: FROM "), e.getMessage());
-        assertTrue(e.getMessage().contains("importing safetensors is not implemented yet"), e.getMessage());
+        StoredModel m = create(store, "hf", "# hf\nFROM " + hf.toAbsolutePath() + "\nPARAMETER temperature 0", home);
+        try (GgufFile f = GgufFile.open(store.modelFile(m))) {
+            assertEquals(1, f.metadata().getLong("general.file_type"), "F16, as ollama create converts");
+            assertEquals(GgmlType.F16, f.tensor("blk.0.attn_q.weight").type());
+            assertEquals(GgmlType.F32, f.tensor("blk.0.attn_norm.weight").type());
+            assertEquals("llama", f.metadata().getString("tokenizer.ggml.model"));
+        }
+        try (Stream<Path> blobs = Files.list(home.resolve("models/blobs"))) {
+            assertTrue(blobs.noneMatch(p -> p.getFileName().toString().startsWith(".convert-")), "no temporary file left");
+        }
+    }
+
+    @Test
+    void aBf16DirectoryKeepsBf16(@TempDir Path home) {
+        ModelStore store = ModelStore.inHome(home);
+        Path hf = MODELS.resolve("derived/stories260K-hf-bf16-sharded");
+        StoredModel m = create(store, "hf", "FROM " + hf.toAbsolutePath(), home);
+        try (GgufFile f = GgufFile.open(store.modelFile(m))) {
+            assertEquals(32, f.metadata().getLong("general.file_type"));
+            assertEquals(GgmlType.BF16, f.tensor("token_embd.weight").type());
+        }
+    }
+
+    @Test
+    void aPickleCheckpointIsRefusedNamingTheLineAndNothingIsStored(@TempDir Path dir) throws Exception {
+        Path hf = Files.createDirectories(dir.resolve("pt"));
+        Files.writeString(hf.resolve("config.json"), "{}");
+        Files.write(hf.resolve("pytorch_model.bin"), new byte[] {0x50, 0x4b, 3, 4});
+        ModelStore store = ModelStore.inHome(dir.resolve("home"));
+        var e = assertThrows(ModelfileException.class, () -> create(store, "x", "FROM ./pt", dir));
+        assertTrue(e.getMessage().startsWith("Modelfile line 1: FROM "), e.getMessage());
+        assertTrue(e.getMessage().contains("arbitrary code") && e.getMessage().contains("safetensors"), e.getMessage());
         assertTrue(store.list().models().isEmpty());
     }
 

@@ -31,6 +31,7 @@ import java.util.function.Consumer;
 public final class ControlPlane implements AutoCloseable {
     public static final String INVENTORY_MAP = "strata.inventory";
     public static final String PLAN_MAP = "strata.plans";
+    public static final String READY_MAP = "strata.ready";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /**
@@ -49,6 +50,7 @@ public final class ControlPlane implements AutoCloseable {
     private final HazelcastInstance hz;
     private final IMap<String, String> inventory;
     private final IMap<Long, String> plans;
+    private final IMap<String, Long> ready;
     private final List<Consumer<String>> departures = new CopyOnWriteArrayList<>();
     private final UUID self;
 
@@ -56,6 +58,7 @@ public final class ControlPlane implements AutoCloseable {
         this.hz = hz;
         this.inventory = hz.getMap(INVENTORY_MAP);
         this.plans = hz.getMap(PLAN_MAP);
+        this.ready = hz.getMap(READY_MAP);
         this.self = hz.getCluster().getLocalMember().getUuid();
     }
 
@@ -69,6 +72,8 @@ public final class ControlPlane implements AutoCloseable {
         cfg.setProperty("hazelcast.heartbeat.interval.seconds", "1");
         cfg.setProperty("hazelcast.max.no.heartbeat.seconds", "5");
         cfg.setProperty("hazelcast.shutdownhook.enabled", "false");
+        // the control plane holds a few small maps: 271 partitions (the default) only slow every join's migration
+        cfg.setProperty("hazelcast.partition.count", "31");
         cfg.getJetConfig().setEnabled(false);
         NetworkConfig net = cfg.getNetworkConfig();
         net.setPort(settings.port()).setPortAutoIncrement(false);
@@ -161,6 +166,7 @@ public final class ControlPlane implements AutoCloseable {
                     Entry entry = read(e.getValue());
                     if (entry != null && entry.uuid().equals(gone)) {
                         inventory.remove(e.getKey(), e.getValue());
+                        ready.remove(e.getKey());
                         departures.forEach(c -> c.accept(e.getKey()));
                     }
                 }
@@ -223,6 +229,16 @@ public final class ControlPlane implements AutoCloseable {
 
     public String plan(long version) {
         return plans.get(version);
+    }
+
+    /** Says this member has loaded its share of plan {@code version} and reached its peers. */
+    public void markReady(String name, long version) {
+        ready.put(name, version);
+    }
+
+    /** The plan version the member said it is ready for, or null (not ready, or gone). */
+    public Long readyVersion(String name) {
+        return ready.get(name);
     }
 
     /** Leaves the cluster; the members left remove this one's inventory, as they do when a member dies. */

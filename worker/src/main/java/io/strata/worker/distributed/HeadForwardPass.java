@@ -7,7 +7,10 @@ import io.strata.inference.LocalModel;
 import io.strata.transport.FrameKind;
 import io.strata.transport.TensorReceiver;
 import io.strata.transport.TensorSender;
+import io.strata.inference.sampling.SamplingParams;
 import io.strata.worker.engine.ForwardPass;
+import io.strata.worker.engine.RemoteSampling;
+import io.strata.worker.engine.TokenChoice;
 
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
@@ -16,15 +19,21 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The head's forward pass (stage 0, rank 0 of a replica): each step it sends the batch to every other rank, runs
- * its own share, and takes the logits from the last stage (or computes them, when the replica has one stage). The
- * continuous-batching scheduler runs over it unchanged. A rank that does not answer within the step timeout makes
+ * its own share, and takes the sampled tokens from the last stage (or computes the logits, when the replica has one
+ * stage, and the scheduler samples them). With more than one stage it is the scheduler's {@link RemoteSampling}:
+ * the sequences that start sampling go to the last stage with each step's batch, and only token ids and
+ * log-probabilities come back, never logit vectors. A rank that does not answer within the step timeout makes
  * the step fail with a TransportException, which the scheduler reports to the step's requests.
  */
-public final class HeadForwardPass implements ForwardPass {
+public final class HeadForwardPass implements ForwardPass, RankTelemetry, RemoteSampling {
     private final LocalModel model;
     private final RankRuntime head;
     private final List<TensorSender> batchOut = new ArrayList<>();
     private final TensorReceiver logitsIn;
+    private final TensorSender samplingOut;
+    private final int[] starts;
+    private int startsEnd = 1;
+    private final int[] sampled;
     private final IdentityHashMap<KvCache, Integer> slotOf = new IdentityHashMap<>();
     private final int[] descriptor;
     private final int maxBatchTokens;
@@ -42,8 +51,12 @@ public final class HeadForwardPass implements ForwardPass {
                 }
             }
         }
-        this.logitsIn = layout.stages() > 1
-                ? new TensorReceiver(aeron, layout.channel(0, 0), StageLayout.LOGITS_STREAM) : null;
+        boolean remote = layout.stages() > 1;
+        this.logitsIn = remote ? new TensorReceiver(aeron, layout.channel(0, 0), StageLayout.LOGITS_STREAM) : null;
+        this.samplingOut = remote ? new TensorSender(aeron, layout.channel(layout.stages() - 1, 0),
+                StageLayout.SAMPLING_STREAM, 0) : null;
+        this.starts = remote ? new int[SamplingFrames.capacity(slots, context)] : null;
+        this.sampled = remote ? new int[maxBatchTokens * SamplingFrames.ROW_INTS] : null;
         this.descriptor = new int[maxBatchTokens * StepDescriptor.FIELDS];
         for (int s = 0; s < slots; s++) {
             slotOf.put(head.caches[s], s);
@@ -55,6 +68,9 @@ public final class HeadForwardPass implements ForwardPass {
         long deadline = System.nanoTime() + unit.toNanos(timeout);
         for (TensorSender s : batchOut) {
             s.awaitConnected(deadline);
+        }
+        if (samplingOut != null) {
+            samplingOut.awaitConnected(deadline);
         }
         head.awaitConnected(deadline);
     }
@@ -80,6 +96,11 @@ public final class HeadForwardPass implements ForwardPass {
         for (int i = 0; i < batchOut.size(); i++) {
             batchOut.get(i).sendInts(FrameKind.BATCH, plan, step, 0, n, StepDescriptor.FIELDS, descriptor, 0, deadline);
         }
+        if (samplingOut != null) {
+            samplingOut.sendInts(FrameKind.SAMPLING, plan, step, 0, 1, startsEnd, starts, 0, deadline);
+            starts[0] = 0;
+            startsEnd = 1;
+        }
         int rows = StepDescriptor.logitRows(descriptor, n);
         head.run(batch, step, rows);
         int vocab = model.config().vocabSize();
@@ -89,8 +110,62 @@ public final class HeadForwardPass implements ForwardPass {
         if (logitsIn == null) {
             System.arraycopy(head.logits, 0, logits, 0, rows * vocab);
         } else {
-            logitsIn.receive(FrameKind.TOKENS, plan, step, 0, logits, 0, rows * vocab, deadline);
+            logitsIn.receiveInts(FrameKind.TOKENS, plan, step, 0, sampled, 0, rows * SamplingFrames.ROW_INTS, deadline);
         }
+    }
+
+    @Override
+    public RemoteSampling sampling() {
+        return samplingOut == null ? null : this;
+    }
+
+    @Override
+    public void begin(int slot, SamplingParams params, int[] prompt) {
+        startsEnd = SamplingFrames.appendStart(starts, startsEnd, slot, params, prompt);
+    }
+
+    @Override
+    public int token(int row) {
+        return SamplingFrames.token(sampled, row);
+    }
+
+    @Override
+    public TokenChoice choice(int row) {
+        return SamplingFrames.choice(sampled, row);
+    }
+
+    @Override
+    public int stage() { return head.stage; }
+
+    @Override
+    public int rank() { return head.rank; }
+
+    @Override
+    public void observe(java.util.function.LongConsumer stepTimes, java.util.function.LongConsumer allReduceLatencies) {
+        head.observe(stepTimes, allReduceLatencies);
+    }
+
+    @Override
+    public long bytesSent() {
+        long b = head.bytesSent() + (samplingOut == null ? 0 : samplingOut.bytesSent());
+        for (TensorSender s : batchOut) {
+            b += s.bytesSent();
+        }
+        return b;
+    }
+
+    @Override
+    public long bytesReceived() {
+        return head.bytesReceived() + (logitsIn == null ? 0 : logitsIn.bytesReceived());
+    }
+
+    @Override
+    public long backPressureEvents() {
+        long b = head.backPressureEvents();
+        for (TensorSender s : batchOut) {
+            b += s.backPressureEvents();
+        }
+        return b;
     }
 
     @Override
@@ -98,6 +173,7 @@ public final class HeadForwardPass implements ForwardPass {
         batchOut.forEach(TensorSender::close);
         if (logitsIn != null) {
             logitsIn.close();
+            samplingOut.close();
         }
         head.close();
     }

@@ -4,6 +4,7 @@ import io.strata.inference.Batch;
 import io.strata.inference.KvCache;
 import io.strata.inference.LocalModel;
 import io.strata.inference.TensorParallel;
+import io.strata.inference.sampling.Sampler;
 import io.strata.inference.Transformer;
 import io.strata.transport.AllReduce;
 import io.strata.transport.FrameKind;
@@ -15,6 +16,7 @@ import io.aeron.Aeron;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongConsumer;
 
 /**
  * What one rank of a replica runs each step, the head's and every worker's alike: its layers with its tensor-
@@ -33,8 +35,14 @@ final class RankRuntime implements AutoCloseable {
     private final List<TensorSender> hiddenOut = new ArrayList<>();
     private final TensorReceiver hiddenIn;
     private final TensorSender logitsOut;
+    private final TensorReceiver samplingIn;
+    private final Sampler[] samplers;
+    private final int[] starts;
+    private final int[] sampled;
+    private final int context;
     final float[] logits;
     final long stepTimeoutNanos;
+    private LongConsumer stepTimes = nanos -> { };
 
     RankRuntime(LocalModel model, StageLayout layout, int stage, int rank, Aeron aeron, int slots, int context,
                 int maxBatchTokens, int threads, long stepTimeout, TimeUnit unit) {
@@ -65,9 +73,46 @@ final class RankRuntime implements AutoCloseable {
             }
         }
         this.hiddenIn = stage > 0 ? new TensorReceiver(aeron, layout.channel(stage, rank), StageLayout.HIDDEN_STREAM) : null;
-        boolean sendsLogits = layout.isLast(stage) && rank == 0 && stage > 0;
-        this.logitsOut = sendsLogits ? new TensorSender(aeron, layout.channel(0, 0), StageLayout.LOGITS_STREAM, 0) : null;
+        // the last stage's rank 0 samples (when it is not the head, which leaves sampling to its scheduler)
+        boolean samples = layout.isLast(stage) && rank == 0 && stage > 0;
+        this.logitsOut = samples ? new TensorSender(aeron, layout.channel(0, 0), StageLayout.LOGITS_STREAM, 0) : null;
+        this.samplingIn = samples ? new TensorReceiver(aeron, layout.channel(stage, rank), StageLayout.SAMPLING_STREAM) : null;
+        this.samplers = samples ? new Sampler[slots] : null;
+        this.starts = samples ? new int[SamplingFrames.capacity(slots, context)] : null;
+        this.sampled = samples ? new int[maxBatchTokens * SamplingFrames.ROW_INTS] : null;
+        this.context = context;
         this.logits = new float[Math.multiplyExact(maxBatchTokens, vocab)];
+    }
+
+    /** Each step's time on this rank and each all-reduce's latency, in nanoseconds, go to these (metrics). */
+    void observe(LongConsumer steps, LongConsumer allReduces) {
+        this.stepTimes = steps;
+        if (collective != null) {
+            collective.observeSumLatency(allReduces);
+        }
+    }
+
+    /** Data-plane bytes this rank has sent: hidden states, logits, all-reduce parts. */
+    long bytesSent() {
+        long b = allReduce == null ? 0 : allReduce.bytesSent();
+        for (TensorSender s : hiddenOut) {
+            b += s.bytesSent();
+        }
+        return b + (logitsOut == null ? 0 : logitsOut.bytesSent());
+    }
+
+    long bytesReceived() {
+        return (allReduce == null ? 0 : allReduce.bytesReceived()) + (hiddenIn == null ? 0 : hiddenIn.bytesReceived())
+                + (samplingIn == null ? 0 : samplingIn.bytesReceived());
+    }
+
+    /** Offers Aeron refused for back-pressure (each retried until its deadline). */
+    long backPressureEvents() {
+        long b = allReduce == null ? 0 : allReduce.backPressureEvents();
+        for (TensorSender s : hiddenOut) {
+            b += s.backPressureEvents();
+        }
+        return b + (logitsOut == null ? 0 : logitsOut.backPressureEvents());
     }
 
     /** Waits until every peer this rank sends to is connected. */
@@ -88,7 +133,12 @@ final class RankRuntime implements AutoCloseable {
      * want them end in {@link #logits} (rows of vocabulary-size floats), and rank 0 sends them to the head.
      */
     void run(Batch batch, long step, int logitRows) {
-        long deadline = System.nanoTime() + stepTimeoutNanos;
+        long start = System.nanoTime();
+        runStep(batch, step, logitRows, start + stepTimeoutNanos);
+        stepTimes.accept(System.nanoTime() - start);
+    }
+
+    private void runStep(Batch batch, long step, int logitRows, long deadline) {
         long plan = layout.planVersion();
         int n = batch.size();
         int d = model.config().embeddingLength();
@@ -109,9 +159,39 @@ final class RankRuntime implements AutoCloseable {
             return;
         }
         transformer.head(batch, logits);
-        if (logitsOut != null && logitRows > 0) {
-            logitsOut.send(FrameKind.TOKENS, plan, step, 0, logitRows, model.config().vocabSize(), logits, 0, deadline);
+        if (samplingIn != null) {
+            sample(batch, step, logitRows, deadline);
         }
+    }
+
+    /** The last stage's rank 0: each token that wants logits gets its sequence's next token, sent to the head. */
+    private void sample(Batch batch, long step, int logitRows, long deadline) {
+        long plan = layout.planVersion();
+        int vocab = model.config().vocabSize();
+        int n = samplingIn.receiveInts(FrameKind.SAMPLING, plan, step, 0, starts, 0, starts.length, deadline);
+        SamplingFrames.applyStarts(starts, n, samplers, vocab, context);
+        int row = 0;
+        for (int i = 0; i < batch.size(); i++) {
+            if (batch.wantsLogits(i)) {
+                Sampler sampler = samplers[slotOf(batch.cache(i))];
+                if (sampler == null) {
+                    throw new IllegalStateException("step " + step + ": a sequence wants a token before it started sampling");
+                }
+                SamplingFrames.sampleRow(sampler, logits, row++, vocab, sampled);
+            }
+        }
+        if (logitRows > 0) {
+            logitsOut.sendInts(FrameKind.TOKENS, plan, step, 0, logitRows, SamplingFrames.ROW_INTS, sampled, 0, deadline);
+        }
+    }
+
+    private int slotOf(KvCache cache) {
+        for (int s = 0; s < caches.length; s++) {
+            if (caches[s] == cache) {
+                return s;
+            }
+        }
+        throw new IllegalStateException("a batch token's cache is not one of this rank's slots");
     }
 
     @Override
@@ -122,6 +202,7 @@ final class RankRuntime implements AutoCloseable {
         }
         if (logitsOut != null) {
             logitsOut.close();
+            samplingIn.close();
         }
         if (allReduce != null) {
             allReduce.close();

@@ -8,8 +8,9 @@ import java.util.List;
  * Stage 0 rank 0 is the head: it runs the scheduler and sends every step's batch to all others.
  *
  * <p>Streams on a rank's channel: {@link #BATCH_STREAM} from the head, {@link #HIDDEN_STREAM} from the previous
- * stage's rank 0, {@link #LOGITS_STREAM} (the head only) from the last stage's rank 0, and the stage's all-reduce
- * streams from {@link #COLLECTIVE_STREAM_BASE}.
+ * stage's rank 0, {@link #LOGITS_STREAM} (the head only: sampled tokens) from the last stage's rank 0,
+ * {@link #SAMPLING_STREAM} (the last stage's rank 0 only: sequences starting to sample) from the head, and the
+ * stage's all-reduce streams from {@link #COLLECTIVE_STREAM_BASE}.
  *
  * @param planVersion every frame carries it: a rank of another plan is refused
  * @param channels    by stage, then rank
@@ -18,6 +19,7 @@ public record StageLayout(long planVersion, int stages, int ranks, int[] layerSt
     public static final int BATCH_STREAM = 100;
     public static final int HIDDEN_STREAM = 200;
     public static final int LOGITS_STREAM = 300;
+    public static final int SAMPLING_STREAM = 350;
     public static final int COLLECTIVE_STREAM_BASE = 1000;
 
     public StageLayout {

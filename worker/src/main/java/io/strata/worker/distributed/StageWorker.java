@@ -16,7 +16,7 @@ import java.util.logging.Logger;
  * strictly in order; waiting for the next one is idle, not an error, but once a step has begun every receive has
  * the step timeout. A failed step is logged and skipped: the head's own deadline reports it to the requests.
  */
-public final class StageWorker implements Runnable, AutoCloseable {
+public final class StageWorker implements Runnable, AutoCloseable, RankTelemetry {
     private static final Logger LOG = Logger.getLogger(StageWorker.class.getName());
 
     private final RankRuntime rank;
@@ -78,6 +78,26 @@ public final class StageWorker implements Runnable, AutoCloseable {
             }
         }
     }
+
+    @Override
+    public int stage() { return rank.stage; }
+
+    @Override
+    public int rank() { return rank.rank; }
+
+    @Override
+    public void observe(java.util.function.LongConsumer stepTimes, java.util.function.LongConsumer allReduceLatencies) {
+        rank.observe(stepTimes, allReduceLatencies);
+    }
+
+    @Override
+    public long bytesSent() { return rank.bytesSent(); }
+
+    @Override
+    public long bytesReceived() { return rank.bytesReceived() + batchIn.bytesReceived(); }
+
+    @Override
+    public long backPressureEvents() { return rank.backPressureEvents(); }
 
     @Override
     public void close() {

@@ -15,8 +15,16 @@ public interface ForwardPass extends AutoCloseable {
     /** The KV cache of scheduler slot {@code slot}, as this pass keeps it (its layers, its KV heads). */
     KvCache newCache(int slot, int capacity);
 
-    /** Runs the batch; logits row i = the i-th token that wants logits, vocabulary-size floats each. */
+    /**
+     * Runs the batch; logits row i = the i-th token that wants logits, vocabulary-size floats each (left unset
+     * when {@link #sampling()} is not null: the pass chose the tokens itself).
+     */
     void forward(Batch batch, float[] logits);
+
+    /** Null when the scheduler samples the logits; else where the pass samples them (a cluster's last stage). */
+    default RemoteSampling sampling() {
+        return null;
+    }
 
     @Override
     void close();

@@ -27,6 +27,23 @@ public record GenerationRequest(String id, int[] prompt, SamplingParams sampling
         }
     }
 
+    /**
+     * Checks that the prompt fits an engine of this context and vocabulary.
+     *
+     * @throws IllegalArgumentException naming the first thing that does not fit
+     */
+    public void requireFits(int contextSize, int vocabSize) {
+        if (prompt.length >= contextSize) {
+            throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens; the context holds "
+                    + contextSize + " (prompt and generated tokens together)");
+        }
+        for (int t : prompt) {
+            if (t < 0 || t >= vocabSize) {
+                throw new IllegalArgumentException("token id " + t + " is outside the vocabulary of " + vocabSize + " tokens");
+            }
+        }
+    }
+
     public GenerationRequest(String id, int[] prompt, SamplingParams sampling, int maxTokens) {
         this(id, prompt, sampling, maxTokens, false);
     }

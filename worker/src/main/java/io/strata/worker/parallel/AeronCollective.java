@@ -4,6 +4,7 @@ import io.strata.inference.TensorParallel;
 import io.strata.transport.AllReduce;
 
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongConsumer;
 
 /**
  * The forward pass's collectives carried by Aeron: each {@link #beginStep} starts a step of the plan, and every sum
@@ -15,6 +16,7 @@ public final class AeronCollective implements TensorParallel.Collective {
     private final long timeoutNanos;
     private long planVersion;
     private long step;
+    private LongConsumer sumLatency = nanos -> { };
 
     public AeronCollective(AllReduce allReduce, long timeout, TimeUnit unit) {
         this.allReduce = allReduce;
@@ -27,9 +29,16 @@ public final class AeronCollective implements TensorParallel.Collective {
         allReduce.beginStep();
     }
 
+    /** Each all-reduce's latency in nanoseconds goes to {@code observer} (metrics); set before the first step. */
+    public void observeSumLatency(LongConsumer observer) {
+        this.sumLatency = observer;
+    }
+
     @Override
     public void sum(float[] data, int offset, int n) {
-        allReduce.sum(planVersion, step, data, offset, n, System.nanoTime() + timeoutNanos);
+        long start = System.nanoTime();
+        allReduce.sum(planVersion, step, data, offset, n, start + timeoutNanos);
+        sumLatency.accept(System.nanoTime() - start);
     }
 
     @Override

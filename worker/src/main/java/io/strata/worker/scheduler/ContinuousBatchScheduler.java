@@ -9,6 +9,7 @@ import io.strata.worker.engine.EngineOverloadedException;
 import io.strata.worker.engine.EngineStats;
 import io.strata.worker.engine.FinishReason;
 import io.strata.worker.engine.ForwardPass;
+import io.strata.worker.engine.RemoteSampling;
 import io.strata.worker.engine.LocalForwardPass;
 import io.strata.worker.engine.GenerationListener;
 import io.strata.worker.engine.GenerationRequest;
@@ -45,6 +46,7 @@ public final class ContinuousBatchScheduler implements InferenceEngine {
     private final ForwardPass pass;
     private final Batch batch;
     private final float[] logits;
+    private final RemoteSampling remote;
     private final int vocab;
     private final Vocabulary vocabulary;
     private final KvSlot[] slots;
@@ -79,6 +81,7 @@ public final class ContinuousBatchScheduler implements InferenceEngine {
                     + " tokens per step, less than the step budget of " + config.stepTokenBudget());
         }
         this.pass = pass;
+        this.remote = pass.sampling();
         this.batch = new Batch(config.stepTokenBudget());
         this.logits = new float[Math.multiplyExact(config.slots(), vocab)];
         this.slots = new KvSlot[config.slots()];
@@ -101,16 +104,7 @@ public final class ContinuousBatchScheduler implements InferenceEngine {
 
     @Override
     public Submission submit(GenerationRequest request, GenerationListener listener) throws EngineOverloadedException {
-        int[] prompt = request.prompt();
-        if (prompt.length >= config.contextSize()) {
-            throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens; the context holds "
-                    + config.contextSize() + " (prompt and generated tokens together)");
-        }
-        for (int t : prompt) {
-            if (t < 0 || t >= vocab) {
-                throw new IllegalArgumentException("token id " + t + " is outside the vocabulary of " + vocab + " tokens");
-            }
-        }
+        request.requireFits(config.contextSize(), vocab);
         if (closed) {
             throw new IllegalStateException("the engine is shut down");
         }
@@ -245,9 +239,13 @@ public final class ContinuousBatchScheduler implements InferenceEngine {
 
     private void start(Sequence s, KvSlot slot, int reused) {
         GenerationRequest r = s.request;
-        s.sampler = new Sampler(r.sampling(), vocab, config.contextSize());
-        for (int t : r.prompt()) {
-            s.sampler.accept(t);
+        if (remote != null) {
+            remote.begin(slot.index, r.sampling(), r.prompt());
+        } else {
+            s.sampler = new Sampler(r.sampling(), vocab, config.contextSize());
+            for (int t : r.prompt()) {
+                s.sampler.accept(t);
+            }
         }
         slot.assign(s, reused);
         s.slot = slot;
@@ -312,14 +310,13 @@ public final class ContinuousBatchScheduler implements InferenceEngine {
         if (s.logitsRow < 0 || s.finished) {
             return;
         }
-        int token = s.sampler.sample(logits, s.logitsRow * vocab, vocab);
-        s.sampler.accept(token);
+        int token = remote != null ? remote.token(s.logitsRow) : sampleHere(s);
         if (!s.request.ignoreEos() && vocabulary.isEndOfGeneration(token)) {
             finish(s, FinishReason.END_OF_GENERATION);
             return;
         }
         s.generated++;
-        TokenChoice choice = s.request.sampling().logprobs() > 0 ? TokenChoice.copyOf(s.sampler.logprobs()) : null;
+        TokenChoice choice = s.request.sampling().logprobs() > 0 ? choiceOf(s) : null;
         try {
             s.listener.onToken(token, choice);
         } catch (RuntimeException e) {
@@ -335,6 +332,16 @@ public final class ContinuousBatchScheduler implements InferenceEngine {
         } else {
             s.nextToken = token;
         }
+    }
+
+    private int sampleHere(Sequence s) {
+        int token = s.sampler.sample(logits, s.logitsRow * vocab, vocab);
+        s.sampler.accept(token);
+        return token;
+    }
+
+    private TokenChoice choiceOf(Sequence s) {
+        return remote != null ? remote.choice(s.logitsRow) : TokenChoice.copyOf(s.sampler.logprobs());
     }
 
     private void finish(Sequence s, FinishReason reason) {

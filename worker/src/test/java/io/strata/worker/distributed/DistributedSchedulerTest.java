@@ -36,9 +36,15 @@ class DistributedSchedulerTest {
     private static final String[] PROMPTS = {"Once upon a time", "The little dog", "Lily wanted to", "One day, a big",
             "Tom and Sue went", "The sun was"};
 
-    @ParameterizedTest(name = "{0} PP={1} TP={2}")
-    @CsvSource({"stories260K.gguf,2,1", "stories260K.gguf,1,2", "synth-k-Q8_0.gguf,2,2"})
-    void requestsThroughAReplicaOfStagesAndRanksReturnTheSingleNodeTokens(String name, int stages, int ranks) throws Exception {
+    /** Seeded sampling with every stage of the chain and log-probabilities: the last stage must draw as one process does. */
+    private static final SamplingParams SEEDED = new SamplingParams(0.8f, 40, 0.95f, 0.05f, 1.1f, 0.1f, 0.1f, 64, 42, 3);
+
+    @ParameterizedTest(name = "{0} PP={1} TP={2} seeded={3}")
+    @CsvSource({"stories260K.gguf,2,1,false", "stories260K.gguf,1,2,false", "synth-k-Q8_0.gguf,2,2,false",
+            "stories260K.gguf,2,1,true", "synth-k-Q8_0.gguf,2,2,true"})
+    void requestsThroughAReplicaOfStagesAndRanksReturnTheSingleNodeTokens(String name, int stages, int ranks,
+                                                                         boolean seeded) throws Exception {
+        SamplingParams params = seeded ? SEEDED : SamplingParams.greedy();
         try (LocalModel m = LocalModel.open(ModelLocator.fromEnvironment().locate(name))) {
             int vocab = m.config().vocabSize();
             int steps = 20;
@@ -46,7 +52,7 @@ class DistributedSchedulerTest {
             for (String p : PROMPTS) {
                 List<Integer> out = new ArrayList<>();
                 try (Generator g = new Generator(m, 128, 16)) {
-                    g.generate(m.tokenizer().encode(p, true, false), new Sampler(SamplingParams.greedy(), vocab), steps, out::add);
+                    g.generate(m.tokenizer().encode(p, true, false), new Sampler(params, vocab), steps, out::add);
                 }
                 expected.add(out.stream().mapToInt(Integer::intValue).toArray());
             }
@@ -96,10 +102,15 @@ class DistributedSchedulerTest {
                         CompletableFuture<int[]> done = new CompletableFuture<>();
                         List<Integer> tokens = new CopyOnWriteArrayList<>();
                         scheduler.submit(new GenerationRequest("r" + i, m.tokenizer().encode(PROMPTS[i], true, false),
-                                SamplingParams.greedy(), steps), new GenerationListener() {
+                                params, steps), new GenerationListener() {
                             @Override public void onScheduled(long q) { }
 
-                            @Override public void onToken(int token, TokenChoice lp) { tokens.add(token); }
+                            @Override public void onToken(int token, TokenChoice lp) {
+                                if (seeded && (lp == null || lp.token() != token || lp.topTokens().length != 3)) {
+                                    done.completeExceptionally(new AssertionError("log-probabilities " + lp + " for " + token));
+                                }
+                                tokens.add(token);
+                            }
 
                             @Override public void onFinished(FinishReason why, int p, int g) {
                                 done.complete(tokens.stream().mapToInt(Integer::intValue).toArray());
