@@ -43,8 +43,10 @@ class ForwardAllocationTest {
                 for (int i = 0; i < 1_000; i++) {
                     step.run();
                 }
-                long bytes = new AllocationProbe().steadyStateBytes(step, 50, 200, SLACK_BYTES);
-                assertTrue(bytes <= SLACK_BYTES, quantization + ": " + bytes + " bytes allocated in 50 decode steps");
+                AllocationProbe probe = new AllocationProbe();
+                long bytes = probe.steadyStateBytes(step, 50, 200, SLACK_BYTES);
+                assertTrue(bytes <= SLACK_BYTES, quantization + ": " + bytes + " bytes allocated in 50 decode steps ("
+                        + probe.jitState() + ")");
             }
         }
     }

@@ -7,10 +7,12 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * y = W x for a batch of activation rows: out[t * outStride + r] = dot(row r of W, row t of x). The activations
- * are converted once to the weight's dot format; weight rows are split across the thread team, and each row is
- * read once for the whole batch: its tokens go through the kernel's tile form ({@link RowKernel}) while the row is
- * in cache, the last odd one through the single-token form. Every (row, token) result is bit-identical to the
- * scalar {@code DotProduct}, whatever the batch size, tile or thread count.
+ * are converted once to the weight's dot format; weight rows are split across the thread team. Each thread takes
+ * its rows 16 at a time (a chunk) and runs every 8-token tile of the batch over the chunk's rows, so the chunk's
+ * weights and the tile's activations stay in cache; a row's tokens go through the kernel's token tiles
+ * ({@link RowKernel#dotRow}), the tokens no token tile takes through its row tiles ({@link RowKernel#dotRows}, 4
+ * rows times one token: decode) where it has them, the rest through the single-token form. Every (row, token)
+ * result is bit-identical to the scalar {@code DotProduct}, whatever the batch size, tile or thread count.
  *
  * <p>The per-call state lives in fields so the loop body is one preallocated object: a call allocates nothing.
  * Vector API kernels run unless turned off, by the constructor or the system property {@code strata.vector=false}
@@ -19,6 +21,8 @@ import java.lang.foreign.MemorySegment;
 public final class MatMul {
     /** Rows per range unit: 16 floats = 64 bytes of each output row, so threads share at most a boundary line. */
     private static final int ROW_GRAIN = 16;
+    /** Rows per cache chunk of a batch: every token tile runs over them before the next chunk. */
+    private static final int ROW_CHUNK = 16;
 
     private final ThreadTeam team;
     private final boolean vector;
@@ -107,7 +111,6 @@ public final class MatMul {
         DotOperand in = x;
         MemorySegment data = w.data();
         long rowBytes = w.rowStride(); // bytes from one row to the next: a column slice's rows are apart
-        int tile = k.tile();
         int n = tokens;
         float[] y = out;
         int stride = outStride;
@@ -115,16 +118,38 @@ public final class MatMul {
             mixedRows(from, to, in, data, rowBytes, n, y, stride);
             return;
         }
-        for (int r = from; r < to; r++) {
-            long off = r * rowBytes;
-            int t = 0;
-            if (tile > 1) {
-                for (; t + tile <= n; t += tile) {
-                    k.dotTile(data, off, in, t, y, t * stride + r, stride);
+        int rowTile = k.rowTile();
+        // a chunk of rows at a time, each token tile over all rows of the chunk: the tile's activations and the
+        // chunk's weights stay in cache (a whole prompt's activations would not); the tokens that no token tile
+        // takes go through the row tiles, one token at a time
+        for (int r0 = from; r0 < to; r0 += ROW_CHUNK) {
+            int r1 = Math.min(to, r0 + ROW_CHUNK);
+            int t0 = 0;
+            for (; t0 + RowKernel.TOKEN_TILE <= n; t0 += RowKernel.TOKEN_TILE) {
+                for (int r = r0; r < r1; r++) {
+                    k.dotRow(data, r * rowBytes, in, t0, t0 + RowKernel.TOKEN_TILE, y, r, stride);
                 }
             }
-            for (; t < n; t++) {
-                y[t * stride + r] = k.dot(data, off, in, t);
+            if (t0 == n) {
+                continue;
+            }
+            int tiled = k.tileTokens(in, t0, n);
+            if (tiled > 0) {
+                for (int r = r0; r < r1; r++) {
+                    k.dotRow(data, r * rowBytes, in, t0, t0 + tiled, y, r, stride);
+                }
+                t0 += tiled;
+            }
+            int r = r0;
+            if (rowTile > 1) {
+                for (; r + rowTile <= r1; r += rowTile) {
+                    for (int t = t0; t < n; t++) {
+                        k.dotRows(data, r * rowBytes, rowBytes, in, t, y, t * stride + r);
+                    }
+                }
+            }
+            for (; r < r1; r++) {
+                k.dotRow(data, r * rowBytes, in, t0, n, y, r, stride);
             }
         }
     }

@@ -6,14 +6,24 @@ import io.strata.model.tensor.GgmlType;
 import java.lang.foreign.MemorySegment;
 
 /**
- * The dot products of one weight type that {@link MatMul} runs per row: a single-token form, and a tile form that
- * reads each weight block once for {@link #tile()} consecutive tokens. Both give, for every (row, token), exactly
- * the bits of {@link DotProduct#dot} (or {@link DotProduct#dotQ4_0Repacked}): a tile only shares the loading and
- * unpacking of the weights, never an accumulator.
+ * The dot products of one weight type that {@link MatMul} runs per row: a single-token form, a tile form that
+ * reads each weight block once for {@link #tile()} consecutive tokens, {@link #dotRow} over a span of tokens (the
+ * wide kernels' 8-token tiles, {@link VectorTileDots}) and, where the kernel has one, a row tile
+ * ({@link #dotRows}: {@link #rowTile()} rows times one token, {@link VectorRowTileDots}). All give, for every
+ * (row, token), exactly the bits of {@link DotProduct#dot} (or {@link DotProduct#dotQ4_0Repacked}): a tile only
+ * shares the loading and unpacking of weights or activations, never an accumulator.
  *
  * <p>{@link #forWeights} picks the Vector API kernel of the type where there is one ({@link VectorLegacyDots},
  * {@link VectorKQuantDots}, {@link VectorFloatDots}) and the scalar reference otherwise, or always when vector
  * kernels are switched off.
+ *
+ * <p>The quantized kernels ({@link VectorLegacyDots}, {@link VectorTileDots}, {@link VectorRowTileDots},
+ * {@link VectorKQuantDots}) are compilation boundaries, so that their vectors stay in registers whatever the JIT history: each is one method
+ * larger than C2's FreqInlineSize, so it is compiled on its own and never inlined into a caller (into
+ * {@link MatMul}'s loops, next to another kernel, where the node budget runs out and the vectors become heap
+ * objects), and each calls no project method that takes or returns a vector (such a call is refused once the
+ * compilation is past NodeCountInliningCutoff, or once the helper is compiled on its own into a big method). The
+ * kernels here call them with scalars and arrays only. {@code KernelShapeTest} checks both rules on the class files.
  */
 abstract class RowKernel {
     private final int tile;
@@ -33,10 +43,61 @@ abstract class RowKernel {
         return tile;
     }
 
+    /**
+     * Tokens from .. to − 1 of one row: token t's result goes to out[t·stride + r]. {@code from} is a multiple of
+     * {@link #TOKEN_TILE} (wide tiles are aligned to it). Tiles where they fit, then single tokens.
+     */
+    void dotRow(MemorySegment w, long row, DotOperand x, int from, int to, float[] out, int r, int stride) {
+        int t = from;
+        if (tile > 1) {
+            for (; t + tile <= to; t += tile) {
+                dotTile(w, row, x, t, out, t * stride + r, stride);
+            }
+        }
+        for (; t < to; t++) {
+            out[t * stride + r] = dot(w, row, x, t);
+        }
+    }
+
+    /**
+     * How many of tokens from .. to − 1 {@link #dotRow} takes in token tiles (from a multiple of
+     * {@link #TOKEN_TILE}); {@link MatMul} runs the others through {@link #dotRows} where there is a row tile. 0 for
+     * the kernels without wide tiles (their two-token tile is not counted: it shares less than a row tile).
+     */
+    int tileTokens(DotOperand x, int from, int to) {
+        return 0;
+    }
+
+    /** Rows per {@link #dotRows}; 1 when the kernel has no row tile. */
+    int rowTile() {
+        return 1;
+    }
+
+    /** Rows row .. row + (rowTile() − 1)·rowBytes times token {@code token}: row i's result to out[o + i]. */
+    void dotRows(MemorySegment w, long row, long rowBytes, DotOperand x, int token, float[] out, int o) {
+        throw new UnsupportedOperationException("no row tile");
+    }
+
+    /** The token span that {@link MatMul} hands to {@link #dotRow} per row: the largest tile. */
+    static final int TOKEN_TILE = VectorTileDots.TILE;
+
     private static final RowKernel[] SCALAR = new RowKernel[GgmlType.values().length];
     private static final RowKernel[] VECTOR = new RowKernel[GgmlType.values().length];
     private static final RowKernel SCALAR_Q4_0_REPACKED = new ScalarQ4_0Repacked();
-    private static final RowKernel VECTOR_Q4_0_REPACKED = new Tiled(2) {
+    private static final RowKernel VECTOR_Q4_0_REPACKED = VectorLanes.WIDE ? new WideTiles(VectorRowTileDots.ROWS) {
+        float dot(MemorySegment w, long row, DotOperand x, int token) {
+            return VectorLegacyDots.q4_0Repacked(w, row, x, token);
+        }
+
+        void tile(MemorySegment w, long row, DotOperand x, int token, float[] out, int o, int stride) {
+            VectorTileDots.q4_0Repackedx8(w, row, x, token, out, o, stride);
+        }
+
+        @Override
+        void dotRows(MemorySegment w, long row, long rowBytes, DotOperand x, int token, float[] out, int o) {
+            VectorRowTileDots.q4_0Repacked(w, row, rowBytes, x, token, out, o);
+        }
+    } : new Tiled(2) {
         float dot(MemorySegment w, long row, DotOperand x, int token) {
             return VectorLegacyDots.q4_0Repacked(w, row, x, token);
         }
@@ -44,6 +105,7 @@ abstract class RowKernel {
         void dotTile(MemorySegment w, long row, DotOperand x, int token, float[] out, int o, int stride) {
             VectorLegacyDots.q4_0Repackedx2(w, row, x, token, out, o, stride);
         }
+
     };
 
     static {
@@ -90,7 +152,15 @@ abstract class RowKernel {
 
     private static RowKernel vectorKernel(GgmlType type) {
         return switch (type) {
-            case Q8_0 -> new Tiled(2) {
+            case Q8_0 -> VectorLanes.WIDE ? new WideTiles(1) {
+                float dot(MemorySegment w, long row, DotOperand x, int token) {
+                    return VectorLegacyDots.q8_0(w, row, x, token);
+                }
+
+                void tile(MemorySegment w, long row, DotOperand x, int token, float[] out, int o, int stride) {
+                    VectorTileDots.q8_0Tile(w, row, x, token, out, o, stride);
+                }
+            } : new Tiled(2) {
                 float dot(MemorySegment w, long row, DotOperand x, int token) {
                     return VectorLegacyDots.q8_0(w, row, x, token);
                 }
@@ -98,8 +168,17 @@ abstract class RowKernel {
                 void dotTile(MemorySegment w, long row, DotOperand x, int token, float[] out, int o, int stride) {
                     VectorLegacyDots.q8_0x2(w, row, x, token, out, o, stride);
                 }
+
             };
-            case Q4_0 -> new Tiled(2) {
+            case Q4_0 -> VectorLanes.WIDE ? new WideTiles(1) {
+                float dot(MemorySegment w, long row, DotOperand x, int token) {
+                    return VectorLegacyDots.q4_0(w, row, x, token);
+                }
+
+                void tile(MemorySegment w, long row, DotOperand x, int token, float[] out, int o, int stride) {
+                    VectorTileDots.q4_0Tile(w, row, x, token, out, o, stride);
+                }
+            } : new Tiled(2) {
                 float dot(MemorySegment w, long row, DotOperand x, int token) {
                     return VectorLegacyDots.q4_0(w, row, x, token);
                 }
@@ -107,6 +186,7 @@ abstract class RowKernel {
                 void dotTile(MemorySegment w, long row, DotOperand x, int token, float[] out, int o, int stride) {
                     VectorLegacyDots.q4_0x2(w, row, x, token, out, o, stride);
                 }
+
             };
             case Q4_K -> new Untiled() {
                 float dot(MemorySegment w, long row, DotOperand x, int token) {
@@ -133,6 +213,57 @@ abstract class RowKernel {
     private abstract static class Tiled extends RowKernel {
         Tiled(int tile) {
             super(tile);
+        }
+    }
+
+    /**
+     * The wide (512-bit) kernels: 8-token tiles ({@link VectorTileDots}) and, where the type has them, 4-row tiles
+     * for the tokens that no token tile takes ({@link VectorRowTileDots}); the single-token form for the rest. (A
+     * 4-token form of the 8-token kernel, a branch per block, was deoptimized and recompiled back and forth.)
+     */
+    private abstract static class WideTiles extends RowKernel {
+        private final int rowTile;
+
+        WideTiles(int rowTile) {
+            super(1);
+            this.rowTile = rowTile;
+        }
+
+        /** Tokens token .. token + 7. */
+        abstract void tile(MemorySegment w, long row, DotOperand x, int token, float[] out, int o, int stride);
+
+        @Override
+        final void dotTile(MemorySegment w, long row, DotOperand x, int token, float[] out, int o, int stride) {
+            out[o] = dot(w, row, x, token);
+        }
+
+        @Override
+        final int tileTokens(DotOperand x, int from, int to) {
+            if (x.pairTokens < to) {
+                return 0;
+            }
+            int t = from;
+            while (t + VectorTileDots.TILE <= to && (t & 7) == 0) {
+                t += VectorTileDots.TILE;
+            }
+            return t - from;
+        }
+
+        @Override
+        final int rowTile() {
+            return rowTile;
+        }
+
+        @Override
+        final void dotRow(MemorySegment w, long row, DotOperand x, int from, int to, float[] out, int r, int stride) {
+            int t = from;
+            int end = from + tileTokens(x, from, to);
+            for (; t < end; t += VectorTileDots.TILE) {
+                tile(w, row, x, t, out, t * stride + r, stride);
+            }
+            for (; t < to; t++) {
+                out[t * stride + r] = dot(w, row, x, t);
+            }
         }
     }
 

@@ -14,11 +14,12 @@ import static io.strata.kernels.cpu.VectorLanes.BYTES;
 import static io.strata.kernels.cpu.VectorLanes.BYTES_W;
 import static io.strata.kernels.cpu.VectorLanes.INTS_W;
 import static io.strata.kernels.cpu.VectorLanes.SHORTS_W;
-import static io.strata.kernels.cpu.VectorLanes.fold;
-import static io.strata.kernels.cpu.VectorLanes.halvesOf;
+import static io.strata.kernels.cpu.VectorLanes.HIGH_HALF;
+import static io.strata.kernels.cpu.VectorLanes.HIGH_HALF_W;
+import static io.strata.kernels.cpu.VectorLanes.HIGH_QUARTER;
+import static io.strata.kernels.cpu.VectorLanes.SHORTS;
+import static io.strata.kernels.cpu.VectorLanes.SWAP_HALVES;
 import static io.strata.kernels.cpu.VectorLanes.kEven;
-import static io.strata.kernels.cpu.VectorLanes.smallLanesWide;
-import static io.strata.kernels.cpu.VectorLanes.toFloats;
 import static io.strata.kernels.cpu.VectorLanes.FLOATS;
 import static io.strata.kernels.cpu.VectorLanes.GROUP;
 import static io.strata.kernels.cpu.VectorLanes.INTS;
@@ -26,10 +27,8 @@ import static io.strata.kernels.cpu.VectorLanes.INT_LE;
 import static io.strata.kernels.cpu.VectorLanes.LE;
 import static io.strata.kernels.cpu.VectorLanes.LONG_LE;
 import static io.strata.kernels.cpu.VectorLanes.f16;
-import static io.strata.kernels.cpu.VectorLanes.fmaLanes;
-import static io.strata.kernels.cpu.VectorLanes.hsum8;
-import static io.strata.kernels.cpu.VectorLanes.smallLanes;
 import static jdk.incubator.vector.VectorOperators.ASHR;
+import static jdk.incubator.vector.VectorOperators.I2F;
 import static jdk.incubator.vector.VectorOperators.LSHL;
 import static jdk.incubator.vector.VectorOperators.LSHR;
 import static java.lang.Math.fma;
@@ -41,6 +40,9 @@ import static java.lang.Math.fma;
  * multiplied by the group's scale(s) and added up exactly in int32; then acc_t = fma(y.d·d, lane_t, acc_t) and
  * {@code hsum8}. The min terms of Q4_K use the activations' 16-element sums and stay scalar, as in the reference:
  * they are a few operations per 256 elements.
+ *
+ * <p>Every kernel is a compilation boundary ({@link RowKernel}): one method with its steps written out (the
+ * {@link VectorLanes} building blocks, spelled inline, named in the comments) and its argument checks written out.
  *
  * <p>Single-token forms only: a two-token tile that shares the unpacking of a super-block needs more IR than C2
  * inlines into one compilation (NodeCountInliningCutoff), after which its vectors become heap objects. A batch
@@ -72,6 +74,11 @@ final class VectorKQuantDots {
     /** 256-bit form: per chunk one 32-byte load, two groups of 8 lanes. */
     static float q4_KNarrow(MemorySegment w, long row, DotOperand x, int token) {
         int blocks = x.cols / QK_K;
+        if (token < 0 || (long) (token + 1) * x.cols > x.evenOdd.length || row < 0
+                || row + (long) Q4_K_BYTES * blocks > w.byteSize()) {
+            throw new IllegalArgumentException("a Q4_K row at byte " + row + " of " + w.byteSize() + " times token "
+                    + token + " of " + x.evenOdd.length / x.cols + " (" + x.cols + " columns)");
+        }
         int b0 = token * blocks;
         short[] y = x.evenOdd;
         float[] dy = x.scales;
@@ -83,16 +90,28 @@ final class VectorKQuantDots {
             // the 8 lanes of the super-block: Σ_j sc_{2j}·lanes(low nibbles of chunk j) + sc_{2j+1}·lanes(high)
             IntVector sum = IntVector.zero(INTS);
             for (int j = 0; j < 4; j++) {
-                ShortVector q = q4kChunk(w, at, j);
+                // chunk j's 32 bytes as 16 shorts: short i = bytes 2i (low 8 bits) and 2i + 1 (high 8 bits)
+                ShortVector q = ByteVector.fromMemorySegment(BYTES, w, at + 16 + 32L * j, LE).reinterpretAsShorts();
                 int lo = QK_K * p + kEven(2 * j);
                 int hi = QK_K * p + kEven(2 * j + 1);
-                sum = sum.add(smallLanes(lowNibbleEven(q), lowNibbleOdd(q), y, lo, lo + GROUP).mul(byteOf(scales, 2 * j)))
-                        .add(smallLanes(highNibbleEven(q), highNibbleOdd(q), y, hi, hi + GROUP)
-                                .mul(byteOf(scales, 2 * j + 1)));
+                // smallLanes of the low nibbles (even: bits 0-3, odd: bits 8-11) and of the high ones
+                IntVector low = q.and((short) LOW_NIBBLE_OF_SHORTS).mul(ShortVector.fromArray(SHORTS, y, lo))
+                        .add(q.lanewise(LSHR, 8).and((short) LOW_NIBBLE_OF_SHORTS)
+                                .mul(ShortVector.fromArray(SHORTS, y, lo + GROUP)))
+                        .reinterpretAsInts().mul(0x10001).lanewise(ASHR, 16);
+                IntVector high = q.lanewise(LSHR, 4).and((short) LOW_NIBBLE_OF_SHORTS)
+                        .mul(ShortVector.fromArray(SHORTS, y, hi))
+                        .add(q.lanewise(LSHR, 12).mul(ShortVector.fromArray(SHORTS, y, hi + GROUP)))
+                        .reinterpretAsInts().mul(0x10001).lanewise(ASHR, 16);
+                sum = sum.add(low.mul(byteOf(scales, 2 * j))).add(high.mul(byteOf(scales, 2 * j + 1)));
             }
-            acc = fmaLanes(dy[p] * f16(w, at), sum, acc);
+            // fmaLanes
+            acc = ((FloatVector) sum.convert(I2F, 0)).fma(FloatVector.broadcast(FLOATS, dy[p] * f16(w, at)), acc);
         }
-        return hsum8(acc) + q4kMinTerm(w, row, x, token);
+        // hsum8
+        FloatVector s = acc.add(acc.rearrange(HIGH_HALF));
+        FloatVector t = s.add(s.rearrange(HIGH_QUARTER));
+        return (t.lane(0) + t.lane(1)) + q4kMinTerm(w, row, x, token);
     }
 
 
@@ -104,6 +123,11 @@ final class VectorKQuantDots {
      */
     static float q4_KWide(MemorySegment w, long row, DotOperand x, int token) {
         int blocks = x.cols / QK_K;
+        if (token < 0 || (long) (token + 1) * x.cols > x.evenOdd.length || row < 0
+                || row + (long) Q4_K_BYTES * blocks > w.byteSize()) {
+            throw new IllegalArgumentException("a Q4_K row at byte " + row + " of " + w.byteSize() + " times token "
+                    + token + " of " + x.evenOdd.length / x.cols + " (" + x.cols + " columns)");
+        }
         int b0 = token * blocks;
         short[] y = x.evenOdd;
         float[] dy = x.scales;
@@ -111,22 +135,30 @@ final class VectorKQuantDots {
         for (int b = 0; b < blocks; b++) {
             long at = row + (long) Q4_K_BYTES * b;
             int p = b0 + b;
-            long s0to7 = w.get(LONG_LE, at + 4);
-            int s8to11 = w.get(INT_LE, at + 12);
-            long sc = q4kScales(s0to7, s8to11);
+            long sc = q4kScales(w.get(LONG_LE, at + 4), w.get(INT_LE, at + 12));
             IntVector sum = IntVector.zero(INTS_W);
             for (int j = 0; j < 4; j++) {
-                // chunk j: [group 2j | group 2j + 1] = [low | high nibbles]
-                ShortVector q = twice(w, at + 16 + 32L * j);
+                // chunk j twice side by side: [group 2j | group 2j + 1] = [low | high nibbles]
+                ShortVector q = ((LongVector) LongVector.fromMemorySegment(LongVector.SPECIES_256, w,
+                        at + 16 + 32L * j, LE).reinterpretShape(LongVector.SPECIES_512, 0)).rearrange(TWICE)
+                        .reinterpretAsShorts();
                 ShortVector even = q.lanewise(LSHR, Q4K_EVEN_SHIFT).and(LOW4);
                 ShortVector odd = q.lanewise(LSHR, Q4K_ODD_SHIFT).and(LOW4);
                 int at64 = QK_K * p + 64 * j;
-                sum = sum.add(smallLanesWide(even, odd, y, at64, at64 + 32)
-                        .mul(halvesOf(byteOf(sc, 2 * j), byteOf(sc, 2 * j + 1))));
+                // smallLanesWide, times [sc_2j ×8 | sc_2j+1 ×8]
+                IntVector lanes = even.mul(ShortVector.fromArray(SHORTS_W, y, at64))
+                        .add(odd.mul(ShortVector.fromArray(SHORTS_W, y, at64 + 32)))
+                        .reinterpretAsInts().mul(0x10001).lanewise(ASHR, 16);
+                sum = sum.add(lanes.mul(IntVector.broadcast(INTS_W, byteOf(sc, 2 * j))
+                        .blend(byteOf(sc, 2 * j + 1), HIGH_HALF_W)));
             }
-            acc = fmaLanes(dy[p] * f16(w, at), fold(sum), acc);
+            // fold to 8 lanes, then fmaLanes
+            IntVector folded = (IntVector) sum.add(sum.rearrange(SWAP_HALVES)).reinterpretShape(INTS, 0);
+            acc = ((FloatVector) folded.convert(I2F, 0)).fma(FloatVector.broadcast(FLOATS, dy[p] * f16(w, at)), acc);
         }
-        return VectorLanes.hsum8Lanes(acc) + q4kMinTerm(w, row, x, token);
+        // hsum8, lane by lane (less IR than the shuffles)
+        return (((acc.lane(0) + acc.lane(4)) + (acc.lane(2) + acc.lane(6)))
+                + ((acc.lane(1) + acc.lane(5)) + (acc.lane(3) + acc.lane(7)))) + q4kMinTerm(w, row, x, token);
     }
 
 
@@ -156,27 +188,6 @@ final class VectorKQuantDots {
             m3 = fma(dmin, minPair(mins, bsums, g, 3), m3);
         }
         return (m0 + m2) + (m1 + m3);
-    }
-
-    /** The 32 quant bytes of chunk j as 16 shorts: short i = bytes 2i (low 8 bits) and 2i + 1 (high 8 bits). */
-    private static ShortVector q4kChunk(MemorySegment w, long at, int j) {
-        return ByteVector.fromMemorySegment(BYTES, w, at + 16 + 32L * j, LE).reinterpretAsShorts();
-    }
-
-    private static ShortVector lowNibbleEven(ShortVector q) {
-        return q.and((short) LOW_NIBBLE_OF_SHORTS);
-    }
-
-    private static ShortVector lowNibbleOdd(ShortVector q) {
-        return q.lanewise(LSHR, 8).and((short) LOW_NIBBLE_OF_SHORTS);
-    }
-
-    private static ShortVector highNibbleEven(ShortVector q) {
-        return q.lanewise(LSHR, 4).and((short) LOW_NIBBLE_OF_SHORTS);
-    }
-
-    private static ShortVector highNibbleOdd(ShortVector q) {
-        return q.lanewise(LSHR, 12);
     }
 
     /**
@@ -225,6 +236,11 @@ final class VectorKQuantDots {
 
     static float q6_KNarrow(MemorySegment w, long row, DotOperand x, int token) {
         int blocks = x.cols / QK_K;
+        if (token < 0 || (long) (token + 1) * x.cols > x.evenOdd.length || row < 0
+                || row + (long) Q6_K_BYTES * blocks > w.byteSize()) {
+            throw new IllegalArgumentException("a Q6_K row at byte " + row + " of " + w.byteSize() + " times token "
+                    + token + " of " + x.evenOdd.length / x.cols + " (" + x.cols + " columns)");
+        }
         int b0 = token * blocks;
         short[] y = x.evenOdd;
         float[] dy = x.scales;
@@ -238,15 +254,35 @@ final class VectorKQuantDots {
             for (int h = 0; h < 2; h++) {
                 IntVector qh = ByteVector.fromMemorySegment(BYTES, w, at + 128 + 32L * h, LE).reinterpretAsInts();
                 for (int g = 0; g < 4; g++) {
-                    IntVector q = q6kQuants(w, at, h, g, qh);
+                    // group g of half h as 32 unsigned bytes low4 | high2 << 4 (0..63) in element order
+                    IntVector ql = ByteVector.fromMemorySegment(BYTES, w, at + 64L * h + 32L * (g & 1), LE)
+                            .reinterpretAsInts();
+                    IntVector q = (g < 2 ? ql : ql.lanewise(LSHR, 4)).and(0x0F0F0F0F)
+                            .or(qh.lanewise(LSHR, 2 * g).and(0x03030303).lanewise(LSHL, 4));
                     int even = QK_K * p + kEven(4 * h + g);
-                    IntVector lanes = smallLanes(q6kEven(q), q6kOdd(q), y, even, even + GROUP);
-                    sum = sum.add(lanes.mul(q6kScales(sc0, sc1, 8 * h + 2 * g)));
+                    // smallLanes of elements 2j and 2j + 1 as q − 32
+                    IntVector lanes = q.reinterpretAsShorts().and((short) 0x00FF).sub((short) 32)
+                            .mul(ShortVector.fromArray(SHORTS, y, even))
+                            .add(q.reinterpretAsShorts().lanewise(LSHR, 8).sub((short) 32)
+                                    .mul(ShortVector.fromArray(SHORTS, y, even + GROUP)))
+                            .reinterpretAsInts().mul(0x10001).lanewise(ASHR, 16);
+                    // [s_k ×4, s_{k+1} ×4]: the signed scales of the group's two 16-element halves
+                    int k = 8 * h + 2 * g;
+                    sum = sum.add(lanes.mul(IntVector.broadcast(INTS, q6kScale(sc0, sc1, k))
+                            .blend(q6kScale(sc0, sc1, k + 1), SECOND_HALF)));
                 }
             }
-            acc = fmaLanes(dy[p] * f16(w, at + 208), sum, acc);
+            acc = ((FloatVector) sum.convert(I2F, 0))
+                    .fma(FloatVector.broadcast(FLOATS, dy[p] * f16(w, at + 208)), acc);
         }
-        return hsum8(acc);
+        FloatVector s = acc.add(acc.rearrange(HIGH_HALF));
+        FloatVector t = s.add(s.rearrange(HIGH_QUARTER));
+        return t.lane(0) + t.lane(1);
+    }
+
+    /** Signed scale k (0-15) of a Q6_K super-block, from its 16 scale bytes read as two longs. */
+    private static int q6kScale(long sc0, long sc1, int k) {
+        return (byte) (k < 8 ? sc0 >>> (8 * k) : sc1 >>> (8 * (k - 8)));
     }
 
     /** Left shifts that bring byte l / 4 of an int to the top, in lane l. */
@@ -255,12 +291,6 @@ final class VectorKQuantDots {
     /** [first 32 bytes | the same] of a 64-byte vector, as longs. */
     private static final VectorShuffle<Long> TWICE = VectorShuffle.fromValues(LongVector.SPECIES_512,
             0, 1, 2, 3, 0, 1, 2, 3);
-
-    /** The 32 bytes at {@code at}, twice, as 32 shorts. */
-    private static ShortVector twice(MemorySegment w, long at) {
-        LongVector v = LongVector.fromMemorySegment(LongVector.SPECIES_256, w, at, LE);
-        return ((LongVector) v.reinterpretShape(LongVector.SPECIES_512, 0)).rearrange(TWICE).reinterpretAsShorts();
-    }
 
     /** Per-half shifts of the 16-bit words [group a | group b]: ql nibble down, qh bits to bits 4-5. */
     private static final ShortVector Q4K_EVEN_SHIFT = halves((short) 0, (short) 4);
@@ -289,6 +319,11 @@ final class VectorKQuantDots {
      */
     static float q6_KWide(MemorySegment w, long row, DotOperand x, int token) {
         int blocks = x.cols / QK_K;
+        if (token < 0 || (long) (token + 1) * x.cols > x.evenOdd.length || row < 0
+                || row + (long) Q6_K_BYTES * blocks > w.byteSize()) {
+            throw new IllegalArgumentException("a Q6_K row at byte " + row + " of " + w.byteSize() + " times token "
+                    + token + " of " + x.evenOdd.length / x.cols + " (" + x.cols + " columns)");
+        }
         int b0 = token * blocks;
         int[] lanes = LANES.get();
         if (lanes.length < 8 * blocks) {
@@ -297,12 +332,19 @@ final class VectorKQuantDots {
         }
         q6kLanesWide(w, row, x, token, lanes);
         float[] dy = x.scales;
+        if (dy.length < b0 + blocks) {
+            throw new IllegalArgumentException("Q6_K: " + dy.length + " activation scales for token " + token
+                    + " of " + blocks + " super-blocks (" + x.cols + " columns)");
+        }
         FloatVector acc = FloatVector.zero(FLOATS);
         for (int b = 0; b < blocks; b++) {
             long at = row + (long) Q6_K_BYTES * b;
-            acc = fmaLanes(dy[b0 + b] * f16(w, at + 208), IntVector.fromArray(INTS, lanes, 8 * b), acc);
+            acc = ((FloatVector) IntVector.fromArray(INTS, lanes, 8 * b).convert(I2F, 0))
+                    .fma(FloatVector.broadcast(FLOATS, dy[b0 + b] * f16(w, at + 208)), acc);
         }
-        return hsum8(acc);
+        FloatVector s = acc.add(acc.rearrange(HIGH_HALF));
+        FloatVector t = s.add(s.rearrange(HIGH_QUARTER));
+        return t.lane(0) + t.lane(1);
     }
 
     /**
@@ -312,9 +354,14 @@ final class VectorKQuantDots {
      */
     private static final ThreadLocal<int[]> LANES = ThreadLocal.withInitial(() -> new int[8 * 64]);
 
-    /** The folded integer lanes of each super-block of a Q6_K row into out[8b .. 8b + 7]. */
-    private static void q6kLanesWide(MemorySegment w, long row, DotOperand x, int token, int[] out) {
+    /** The folded integer lanes of each super-block of a Q6_K row into out[8b .. 8b + 7]: a kernel of its own. */
+    static void q6kLanesWide(MemorySegment w, long row, DotOperand x, int token, int[] out) {
         int blocks = x.cols / QK_K;
+        if (token < 0 || (long) (token + 1) * x.cols > x.evenOdd.length || row < 0
+                || row + (long) Q6_K_BYTES * blocks > w.byteSize() || out.length < 8 * blocks) {
+            throw new IllegalArgumentException("a Q6_K row at byte " + row + " of " + w.byteSize() + " times token "
+                    + token + " of " + x.evenOdd.length / x.cols + " into " + out.length + " lanes");
+        }
         int b0 = token * blocks;
         short[] y = x.evenOdd;
         for (int b = 0; b < blocks; b++) {
@@ -328,41 +375,24 @@ final class VectorKQuantDots {
                 int pair = i & 1;
                 ShortVector ql = ByteVector.fromMemorySegment(BYTES_W, w, at + 64L * h, LE).reinterpretAsShorts()
                         .lanewise(LSHR, 4 * pair);
-                ShortVector qh = twice(w, at + 128 + 32L * h).lanewise(LSHR, 4 * pair);
+                // the 32 qh bytes twice side by side
+                ShortVector qh = ((LongVector) LongVector.fromMemorySegment(LongVector.SPECIES_256, w,
+                        at + 128 + 32L * h, LE).reinterpretShape(LongVector.SPECIES_512, 0)).rearrange(TWICE)
+                        .reinterpretAsShorts().lanewise(LSHR, 4 * pair);
                 IntVector sc = IntVector.broadcast(INTS_W, w.get(INT_LE, at + 192 + 8L * h + 4L * pair))
                         .lanewise(LSHL, SCALE_SHIFT).lanewise(ASHR, 24);
                 ShortVector qEven = ql.and(LOW4).or(qh.lanewise(LSHL, QH_EVEN_SHIFT_LEFT).and(BITS4_5)).sub(THIRTY_TWO);
                 ShortVector qOdd = ql.lanewise(LSHR, 8).and(LOW4)
                         .or(qh.lanewise(LSHR, QH_ODD_SHIFT_RIGHT).and(BITS4_5)).sub(THIRTY_TWO);
                 int at64 = QK_K * p + 128 * h + 64 * pair;
-                sum = sum.add(smallLanesWide(qEven, qOdd, y, at64, at64 + 32).mul(sc));
+                // smallLanesWide
+                IntVector lanes = qEven.mul(ShortVector.fromArray(SHORTS_W, y, at64))
+                        .add(qOdd.mul(ShortVector.fromArray(SHORTS_W, y, at64 + 32)))
+                        .reinterpretAsInts().mul(0x10001).lanewise(ASHR, 16);
+                sum = sum.add(lanes.mul(sc));
             }
-            fold(sum).intoArray(out, 8 * b);
+            // fold
+            ((IntVector) sum.add(sum.rearrange(SWAP_HALVES)).reinterpretShape(INTS, 0)).intoArray(out, 8 * b);
         }
-    }
-
-    /** Group g of half h as 32 unsigned bytes low4 | high2 << 4 (0..63) in element order, read as 8 ints. */
-    private static IntVector q6kQuants(MemorySegment w, long at, int h, int g, IntVector qh) {
-        IntVector ql = ByteVector.fromMemorySegment(BYTES, w, at + 64L * h + 32L * (g & 1), LE).reinterpretAsInts();
-        IntVector low4 = (g < 2 ? ql : ql.lanewise(LSHR, 4)).and(0x0F0F0F0F);
-        IntVector high2 = qh.lanewise(LSHR, 2 * g).and(0x03030303);
-        return low4.or(high2.lanewise(jdk.incubator.vector.VectorOperators.LSHL, 4));
-    }
-
-    /** Elements 2j as q − 32. */
-    private static ShortVector q6kEven(IntVector q) {
-        return q.reinterpretAsShorts().and((short) 0x00FF).sub((short) 32);
-    }
-
-    /** Elements 2j + 1 as q − 32. */
-    private static ShortVector q6kOdd(IntVector q) {
-        return q.reinterpretAsShorts().lanewise(LSHR, 8).sub((short) 32);
-    }
-
-    /** [s_k ×4, s_{k+1} ×4]: the signed scales of the two 16-element halves of a group. */
-    private static IntVector q6kScales(long sc0, long sc1, int k) {
-        int first = (byte) (k < 8 ? sc0 >>> (8 * k) : sc1 >>> (8 * (k - 8)));
-        int second = (byte) (k + 1 < 8 ? sc0 >>> (8 * (k + 1)) : sc1 >>> (8 * (k - 7)));
-        return IntVector.broadcast(INTS, first).blend(second, SECOND_HALF);
     }
 }

@@ -103,7 +103,7 @@ final class VectorLanes {
         return pairs.reinterpretAsInts().mul(0x10001).lanewise(ASHR, 16);
     }
 
-    private static final VectorShuffle<Integer> SWAP_HALVES = VectorShuffle.fromValues(INTS_W,
+    static final VectorShuffle<Integer> SWAP_HALVES = VectorShuffle.fromValues(INTS_W,
             8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7);
     /** Lanes 8-15 of a 16-int vector. */
     static final VectorMask<Integer> HIGH_HALF_W = VectorMask.fromLong(INTS_W, 0xFF00L);
@@ -146,8 +146,8 @@ final class VectorLanes {
     }
 
     /** Lane i + 4 moved to lane i, and lane i + 2 moved to lane i: the two folding steps of {@link #hsum8}. */
-    private static final VectorShuffle<Float> HIGH_HALF = VectorShuffle.fromValues(FLOATS, 4, 5, 6, 7, 0, 1, 2, 3);
-    private static final VectorShuffle<Float> HIGH_QUARTER = VectorShuffle.fromValues(FLOATS, 2, 3, 0, 1, 6, 7, 4, 5);
+    static final VectorShuffle<Float> HIGH_HALF = VectorShuffle.fromValues(FLOATS, 4, 5, 6, 7, 0, 1, 2, 3);
+    static final VectorShuffle<Float> HIGH_QUARTER = VectorShuffle.fromValues(FLOATS, 2, 3, 0, 1, 6, 7, 4, 5);
 
     /**
      * {@code hsum_float_8}: ((a0 + a4) + (a2 + a6)) + ((a1 + a5) + (a3 + a7)), as the scalar {@code Lanes.hsum8}:

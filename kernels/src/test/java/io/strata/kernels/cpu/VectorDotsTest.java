@@ -85,6 +85,29 @@ class VectorDotsTest {
                     assertSameBits(expected, tile[0], what + " tile row " + r + " token " + t);
                 }
             }
+            // row tiles starting at this row, where the matrix has enough rows below it
+            if (k.rowTile() > 1 && r + k.rowTile() <= rows) {
+                float[] tileRows = new float[k.rowTile() + 2];
+                for (int t = 0; t < tokens; t++) {
+                    k.dotRows(w, off, rowBytes, x, t, tileRows, 1);
+                    for (int i = 0; i < k.rowTile(); i++) {
+                        assertSameBits(reference(type, repacked, w, off + i * rowBytes, x, t), tileRows[1 + i],
+                                what + " row tile at " + r + " row " + (r + i) + " token " + t);
+                    }
+                }
+            }
+            // the whole row through dotRow (the wide tiles where the batch has them), from 0 and from a tile start
+            for (int from : new int[]{0, RowKernel.TOKEN_TILE}) {
+                if (from >= tokens) {
+                    continue;
+                }
+                float[] row = new float[tokens];
+                k.dotRow(w, off, x, from, tokens, row, 0, 1);
+                for (int t = from; t < tokens; t++) {
+                    assertSameBits(reference(type, repacked, w, off, x, t), row[t], what + " dotRow from " + from
+                            + " row " + r + " token " + t);
+                }
+            }
         }
     }
 
@@ -93,10 +116,10 @@ class VectorDotsTest {
     void singleTokenAndTileKernelsEqualTheScalarReferenceOnRandomRows(GgmlType type) {
         Random rnd = new Random(11 + type.id());
         for (int cols : lengths(type)) {
-            for (int rows : new int[]{3, 8}) { // Q4_0: 3 rows -> plain vec_dot, 8 rows -> repacked GEMV
+            for (int rows : new int[]{3, 8, 9}) { // Q4_0: 3 and 9 rows -> plain vec_dot, 8 rows -> repacked GEMV
                 MemorySegment w = WeightRows.random(type, rows, cols, rnd, 0.02f);
-                Activations a = WeightRows.gaussian(3, cols, rnd);
-                checkKernel(type, rows, w, a, 3, type + " cols " + cols + " rows " + rows);
+                Activations a = WeightRows.gaussian(11, cols, rnd);
+                checkKernel(type, rows, w, a, 11, type + " cols " + cols + " rows " + rows);
             }
         }
     }
@@ -123,7 +146,7 @@ class VectorDotsTest {
 
     /** Rows that quantize to ±127 everywhere, a single spike, all zeros, and huge and tiny finite values. */
     private static Activations[] extremeActivations(int cols, Random rnd) {
-        Activations a = new Activations(5, cols);
+        Activations a = new Activations(11, cols);
         float[] v = a.values();
         for (int i = 0; i < cols; i++) {
             v[i] = (i & 1) == 0 ? 1f : -1f;             // every quant ±127
@@ -131,6 +154,12 @@ class VectorDotsTest {
             v[2 * cols + i] = 0f;                       // all-zero blocks: d = 0
             v[3 * cols + i] = (float) rnd.nextGaussian() * 6e4f;
             v[4 * cols + i] = (float) rnd.nextGaussian() * 1e-30f;
+            v[5 * cols + i] = (i & 1) == 0 ? -1f : 1f;  // every quant ±127, the other signs
+            v[6 * cols + i] = (i & 2) == 0 ? 3e38f : -3e38f;
+            v[7 * cols + i] = i % 5 == 0 ? 1f : 0f;
+            v[8 * cols + i] = -1f;                      // every quant −127
+            v[9 * cols + i] = 1f;                       // every quant +127
+            v[10 * cols + i] = (float) rnd.nextGaussian();
         }
         a.changed();
         return new Activations[]{a};
@@ -171,6 +200,42 @@ class VectorDotsTest {
                         float[] expected = new float[tokens * stride];
                         float[] actual = new float[tokens * stride];
                         scalar.apply(w, a, tokens, expected, stride);
+                        vector.apply(w, a, tokens, actual, stride);
+                        for (int i = 0; i < expected.length; i++) {
+                            assertSameBits(expected[i], actual[i], type + " rows " + rows + " tokens " + tokens
+                                    + " threads " + threads + " output " + i);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Batches of every size up to three wide tiles and beyond (the 8- and 4-token tiles, their remainders, the
+     * two-token and single-token forms) through {@link MatMul}, odd and even row counts (Q4_0: plain and repacked),
+     * one and two threads, against the scalar reference.
+     */
+    @ParameterizedTest
+    @MethodSource("vectorized")
+    void matMulTilesGiveTheReferenceBitsForBatchesOfAnySize(GgmlType type) {
+        Random rnd = new Random(23 + type.id());
+        int cols = 3 * Math.max(32, type.blockSize());
+        int maxTokens = 27;
+        Activations a = WeightRows.gaussian(maxTokens, cols, rnd);
+        for (int rows : new int[]{21, 40}) {
+            WeightMatrix w = new WeightMatrix("w", type, WeightRows.random(type, rows, cols, rnd, 0.02f), rows, cols);
+            for (int threads : new int[]{1, 2}) {
+                try (ThreadTeam team = new ThreadTeam(threads)) {
+                    MatMul vector = new MatMul(team, true);
+                    MatMul scalar = new MatMul(team, false);
+                    for (int tokens : new int[]{1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 15, 16, 17, 20, 24, 25, 27}) {
+                        int stride = rows + 1;
+                        float[] expected = new float[tokens * stride];
+                        float[] actual = new float[tokens * stride];
+                        a.changed();
+                        scalar.apply(w, a, tokens, expected, stride);
+                        a.changed();
                         vector.apply(w, a, tokens, actual, stride);
                         for (int i = 0; i < expected.length; i++) {
                             assertSameBits(expected[i], actual[i], type + " rows " + rows + " tokens " + tokens
