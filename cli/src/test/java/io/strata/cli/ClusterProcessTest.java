@@ -248,7 +248,7 @@ class ClusterProcessTest {
         static Cluster up(Path config) throws Exception {
             Path log = config.resolveSibling("cluster.log");
             List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-            cmd.addAll(List.of(System.getProperty("strata.jvm.flags", "").trim().split("\\s+")));
+            cmd.addAll(List.of(System.getProperty("strata.launch.flags", "").trim().split("\\s+")));
             cmd.add("-Xmx256m");
             String defaultPath = System.getProperty("strata.model.path.default");
             if (defaultPath != null) {
