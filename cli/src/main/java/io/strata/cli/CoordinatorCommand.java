@@ -9,7 +9,6 @@ import picocli.CommandLine.Option;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 
 /** {@code strata coordinator}: one coordinator process of a cluster config (the HTTP API over the cluster). */
 @Command(name = "coordinator", description = "Run one coordinator of a cluster: place the model on the workers and serve the OpenAI and Ollama APIs.")
@@ -27,16 +26,9 @@ final class CoordinatorCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ClusterConfig c = ClusterConfigLoader.load(config);
         ClusterCoordinator coordinator = ClusterCoordinator.start(c, name, Duration.ofSeconds(joinTimeout));
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            coordinator.close();
-            stopped.countDown();
-        }, "strata-shutdown"));
         String host = c.coordinators().stream().filter(k -> k.name().equals(coordinator.name())).findFirst()
                 .orElseThrow().host();
-        System.out.println("coordinator " + coordinator.name() + ": http://" + host + ":" + coordinator.httpPort());
-        System.out.flush();
-        stopped.await();
-        return 0;
+        return Foreground.runUntilStopped(coordinator, "coordinator " + coordinator.name() + ": http://" + host + ":"
+                + coordinator.httpPort());
     }
 }

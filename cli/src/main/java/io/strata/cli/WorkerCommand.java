@@ -9,7 +9,6 @@ import picocli.CommandLine.Option;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 
 /** {@code strata worker}: one worker process of a cluster config. */
 @Command(name = "worker", description = "Run one worker of a cluster: join it, load the share of the model the plan gives this worker, serve it.")
@@ -27,15 +26,7 @@ final class WorkerCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ClusterConfig c = ClusterConfigLoader.load(config);
         WorkerNode node = WorkerNode.start(c, name, Duration.ofSeconds(joinTimeout));
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            node.close();
-            stopped.countDown();
-        }, "strata-shutdown"));
-        System.out.println("worker " + name + ": joined cluster " + c.clusterName() + "; metrics on http://"
-                + c.worker(name).host() + ":" + node.metricsPort() + "/metrics");
-        System.out.flush();
-        stopped.await();
-        return 0;
+        return Foreground.runUntilStopped(node, "worker " + name + ": joined cluster " + c.clusterName()
+                + "; metrics on http://" + c.worker(name).host() + ":" + node.metricsPort() + "/metrics");
     }
 }

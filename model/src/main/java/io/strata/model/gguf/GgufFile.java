@@ -1,21 +1,16 @@
 package io.strata.model.gguf;
 
+import io.strata.model.MappedFile;
 import io.strata.model.ModelFormatException;
 import io.strata.model.ModelSource;
 import io.strata.model.tensor.GgmlType;
 
-import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -76,31 +71,7 @@ public final class GgufFile implements ModelSource {
      * A missing file, a directory or an unreadable file is reported as a {@link ModelFormatException} naming the path.
      */
     public static GgufFile open(Path path) {
-        if (Files.isDirectory(path)) {
-            throw new ModelFormatException(path, "file", ModelFormatException.NO_OFFSET,
-                    "is a directory, not a GGUF file (give the path of the .gguf file itself)");
-        }
-        if (Files.exists(path) && !Files.isRegularFile(path)) {
-            // A pipe would block the open and a device has no size to map.
-            throw new ModelFormatException(path, "file", ModelFormatException.NO_OFFSET, "is not a regular file");
-        }
-        Arena arena = Arena.ofShared();
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            MemorySegment seg = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
-            return parse(path.toString(), seg, arena);
-        } catch (NoSuchFileException e) {
-            arena.close();
-            throw new ModelFormatException(path, "file", ModelFormatException.NO_OFFSET, "file not found");
-        } catch (AccessDeniedException e) {
-            arena.close();
-            throw new ModelFormatException(path, "file", ModelFormatException.NO_OFFSET, "permission denied");
-        } catch (IOException e) {
-            arena.close();
-            throw new ModelFormatException(path, "file", ModelFormatException.NO_OFFSET, "cannot read: " + e);
-        } catch (RuntimeException | Error e) {
-            arena.close();
-            throw e;
-        }
+        return MappedFile.open(path, "a GGUF file (give the path of the .gguf file itself)", GgufFile::parse);
     }
 
     /**
@@ -109,24 +80,7 @@ public final class GgufFile implements ModelSource {
      * errors (for example {@code app.jar!/strata/model.gguf}).
      */
     public static GgufFile open(Path path, long offset, long length, String name) {
-        Arena arena = Arena.ofShared();
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            if (offset < 0 || length < 0 || offset > ch.size() - length) {
-                throw new ModelFormatException(name, "region", offset, "the region of " + length
-                        + " bytes at offset " + offset + " lies outside " + path + " (" + ch.size() + " bytes)");
-            }
-            MemorySegment seg = ch.map(FileChannel.MapMode.READ_ONLY, offset, length, arena);
-            return parse(name, seg, arena);
-        } catch (NoSuchFileException e) {
-            arena.close();
-            throw new ModelFormatException(path, "file", ModelFormatException.NO_OFFSET, "file not found");
-        } catch (IOException e) {
-            arena.close();
-            throw new ModelFormatException(path, "file", ModelFormatException.NO_OFFSET, "cannot read: " + e);
-        } catch (RuntimeException | Error e) {
-            arena.close();
-            throw e;
-        }
+        return MappedFile.map(path, offset, length, name, GgufFile::parse);
     }
 
     /** Parses a GGUF image already in memory (tests, fuzzing). {@code arena} may be null; it is closed with the file. */

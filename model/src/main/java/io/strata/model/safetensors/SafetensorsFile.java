@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import io.strata.model.MappedFile;
 import io.strata.model.ModelFormatException;
 
 import java.io.IOException;
@@ -12,12 +13,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -68,29 +64,7 @@ public final class SafetensorsFile implements AutoCloseable {
 
     /** Maps and parses the file; the caller closes it, after which tensor slices are invalid. */
     public static SafetensorsFile open(final Path path) {
-        if (Files.isDirectory(path)) {
-            throw new ModelFormatException(path, "file", ModelFormatException.NO_OFFSET, "is a directory, not a safetensors file");
-        }
-        if (Files.exists(path) && !Files.isRegularFile(path)) {
-            throw new ModelFormatException(path, "file", ModelFormatException.NO_OFFSET, "is not a regular file");
-        }
-        final Arena arena = Arena.ofShared();
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            final MemorySegment seg = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
-            return parse(path.toString(), seg, arena);
-        } catch (NoSuchFileException e) {
-            arena.close();
-            throw new ModelFormatException(path, "file", ModelFormatException.NO_OFFSET, "file not found");
-        } catch (AccessDeniedException e) {
-            arena.close();
-            throw new ModelFormatException(path, "file", ModelFormatException.NO_OFFSET, "permission denied");
-        } catch (IOException e) {
-            arena.close();
-            throw new ModelFormatException(path, "file", ModelFormatException.NO_OFFSET, "cannot read: " + e);
-        } catch (RuntimeException | Error e) {
-            arena.close();
-            throw e;
-        }
+        return MappedFile.open(path, "a safetensors file", SafetensorsFile::parse);
     }
 
     /** Parses an image already in memory (tests); {@code arena} may be null and is closed with the file. */
