@@ -40,7 +40,7 @@ import java.util.concurrent.Callable;
 @Command(name = "bench", description = "Measure prefill and decode tokens/s and compare decode with the memory-bandwidth bound.")
 final class BenchCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "MODEL", description = "A GGUF path, or a file name on STRATA_MODEL_PATH.")
+    @Parameters(index = "0", paramLabel = "MODEL", description = "A stored model, a GGUF path or Hugging Face directory, a file name on STRATA_MODEL_PATH, or a reference to pull first (hf://, oci://, ollama://, https://).")
     String model;
 
     @Option(names = {"-t", "--threads"}, description = "Compute threads, for the model and the bandwidth probe alike. Default: all processors.")
@@ -84,7 +84,7 @@ final class BenchCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
 
-        Path path = ModelLocator.fromEnvironment().locate(model);
+        Path path = ServeCommand.resolve(ModelLocator.fromEnvironment(), model).gguf();
         try (LocalModel m = LocalModel.open(path)) {
             ModelConfig c = m.config();
             WeightTraffic traffic = WeightTraffic.of(m.weights());

@@ -14,7 +14,7 @@ import java.util.concurrent.Callable;
 @Command(name = "tokenize", description = "Print the token ids of TEXT, space-separated, on one line.")
 final class TokenizeCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "MODEL", description = "A GGUF path, or a file name on STRATA_MODEL_PATH.")
+    @Parameters(index = "0", paramLabel = "MODEL", description = "A stored model, a GGUF path or Hugging Face directory, a file name on STRATA_MODEL_PATH, or a reference to pull first (hf://, oci://, ollama://, https://).")
     String model;
 
     @Parameters(index = "1", paramLabel = "TEXT")
@@ -28,7 +28,7 @@ final class TokenizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (ModelSource f = ModelSource.open(ModelLocator.fromEnvironment().locate(model))) {
+        try (ModelSource f = ServeCommand.resolve(ModelLocator.fromEnvironment(), model).open()) {
             Tokenizer t = Tokenizer.fromGguf(f.metadata());
             StringJoiner j = new StringJoiner(" ");
             for (int id : t.encode(text, !noBos, parseSpecial)) {
