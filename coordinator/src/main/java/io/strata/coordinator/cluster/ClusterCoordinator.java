@@ -7,7 +7,9 @@ import io.strata.coordinator.HttpApiServer;
 import io.strata.coordinator.ServedModel;
 import io.strata.coordinator.ServerConfig;
 import io.strata.inference.LocalModel;
+import io.strata.model.modelfile.ModelDefaults;
 import io.strata.model.store.ModelLocator;
+import io.strata.model.store.ResolvedModel;
 import io.strata.sharding.Backend;
 import io.strata.sharding.ModelTensors;
 import io.strata.sharding.PlanException;
@@ -68,8 +70,12 @@ public final class ClusterCoordinator implements AutoCloseable {
     private ClusterCoordinator(ClusterConfig config, CoordinatorSpec spec, Duration joinTimeout) {
         this.config = config;
         this.spec = spec;
-        Path path = ModelLocator.fromEnvironment().locate(config.model());
+        ModelLocator locator = ModelLocator.fromEnvironment();
+        ResolvedModel resolved = locator.resolve(config.model());
+        Path path = resolved.gguf();
         this.model = LocalModel.open(path);
+        // a stored model is served under its name with its Modelfile defaults, as `strata serve` does
+        String served = resolved instanceof ResolvedModel.Stored ? stripLatest(config.model()) : ServedModel.defaultName(path);
         AeronNode a = null;
         ControlPlane cp = null;
         HttpApiServer server = null;
@@ -83,7 +89,7 @@ public final class ClusterCoordinator implements AutoCloseable {
                     ClusterSeeds.of(config), joinTimeout), new MemberInventory(spec.name(), "coordinator", "cpu", 0, 0,
                     spec.host() + ":" + aeronPort, spec.host() + ":" + spec.httpPort()));
             cp.onDeparture(this::departed);
-            server = HttpApiServer.start(new ServedModel(ServedModel.defaultName(path), path, model, router),
+            server = HttpApiServer.start(new ServedModel(served, path, model, router, ModelDefaults.of(locator, resolved)),
                     new ServerConfig(spec.host(), spec.httpPort(), java.util.Set.of(), 4L << 20, 30));
         } catch (java.io.IOException e) {
             close(a, cp, server);
@@ -96,6 +102,10 @@ public final class ClusterCoordinator implements AutoCloseable {
         this.control = cp;
         this.http = server;
         this.planner = Thread.ofPlatform().name("strata-coordinator-plan").daemon(true).start(this::watch);
+    }
+
+    private static String stripLatest(String ref) {
+        return ref.endsWith(":latest") ? ref.substring(0, ref.length() - 7) : ref;
     }
 
     private void close(AeronNode a, ControlPlane cp, HttpApiServer server) {
