@@ -65,6 +65,9 @@ public final class ClusterCoordinator implements AutoCloseable {
     private final Thread planner;
     private volatile boolean running = true;
     private volatile Placement inForce;
+    /** Why each replica of the plan in force is not ready (null: ready), refreshed by the watcher: routing reads it
+     *  on the event loop, which must not wait on a Hazelcast map. */
+    private volatile String[] notReadyReasons = new String[0];
     private long enoughSince;
 
     private ClusterCoordinator(ClusterConfig config, CoordinatorSpec spec, Duration joinTimeout) {
@@ -160,6 +163,7 @@ public final class ClusterCoordinator implements AutoCloseable {
                 if (newest != null && (inForce == null || inForce.version() != newest)) {
                     enforce(Placement.fromJson(control.plan(newest)));
                 }
+                refreshReadiness();
                 Thread.sleep(200);
             } catch (InterruptedException e) {
                 return;
@@ -232,17 +236,27 @@ public final class ClusterCoordinator implements AutoCloseable {
 
     /** Why replica r is not ready (a rank has not reported ready for the plan in force), or null. */
     private String notReady(int replica) {
+        String[] reasons = notReadyReasons;
+        return replica < reasons.length ? reasons[replica] : "no plan in force";
+    }
+
+    /** Reads every rank's ready report for the plan in force from the control plane. */
+    private void refreshReadiness() {
         Placement p = inForce;
         if (p == null) {
-            return "no plan in force";
+            return;
         }
-        for (String w : p.workers(replica)) {
-            Long v = control.readyVersion(w);
-            if (v == null || v != p.version()) {
-                return "worker " + w + " has not reported ready for plan v" + p.version();
+        String[] reasons = new String[p.plan().replicas().size()];
+        for (int r = 0; r < reasons.length; r++) {
+            for (String w : p.workers(r)) {
+                Long v = control.readyVersion(w);
+                if (v == null || v != p.version()) {
+                    reasons[r] = "worker " + w + " has not reported ready for plan v" + p.version();
+                    break;
+                }
             }
         }
-        return null;
+        notReadyReasons = reasons;
     }
 
     /** A worker of a replica left: that replica's requests in flight fail now rather than at their deadline. */
@@ -253,7 +267,13 @@ public final class ClusterCoordinator implements AutoCloseable {
         }
         for (ReplicaRouter.Replica r : router.replicas()) {
             if (p.workers(r.index()).contains(member)) {
-                r.engine().fail("worker " + member + " of replica " + r.index() + " left the cluster");
+                String why = "worker " + member + " of replica " + r.index() + " left the cluster";
+                String[] reasons = notReadyReasons.clone();
+                if (r.index() < reasons.length) {
+                    reasons[r.index()] = why;
+                    notReadyReasons = reasons; // until the watcher reads the ready map again
+                }
+                r.engine().fail(why);
             }
         }
     }
