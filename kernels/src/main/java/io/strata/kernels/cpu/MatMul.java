@@ -10,8 +10,9 @@ import java.lang.foreign.MemorySegment;
  * are converted once to the weight's dot format; weight rows are split across the thread team. Each thread takes
  * its rows 16 at a time (a chunk) and runs every 8-token tile of the batch over the chunk's rows, so the chunk's
  * weights and the tile's activations stay in cache; a row's tokens go through the kernel's token tiles
- * ({@link RowKernel#dotRow}), the tokens no token tile takes through its row tiles ({@link RowKernel#dotRows}, 4
- * rows times one token: decode) where it has them, the rest through the single-token form. Every (row, token)
+ * ({@link RowKernel#dotRow}), the tokens no token tile takes through its multi-row form where it has one, the
+ * rest through the single-token form. Decode (a batch too small for any token tile) takes each thread's rows from
+ * two places half its range apart ({@link RowKernel#dotStreams}): two streams from memory at once. Every (row, token)
  * result is bit-identical to the scalar {@code DotProduct}, whatever the batch size, tile or thread count.
  *
  * <p>The per-call state lives in fields so the loop body is one preallocated object: a call allocates nothing.
@@ -118,7 +119,11 @@ public final class MatMul {
             mixedRows(from, to, in, data, rowBytes, n, y, stride);
             return;
         }
-        int rowTile = k.rowTile();
+        if (n < RowKernel.TOKEN_TILE && (n == 1 || k.tile() == 1) && k.tileTokens(in, 0, n) == 0) {
+            streamedRows(k, from, to, in, data, rowBytes, n, y, stride);
+            return;
+        }
+        int g = k.streamRows();
         // a chunk of rows at a time, each token tile over all rows of the chunk: the tile's activations and the
         // chunk's weights stay in cache (a whole prompt's activations would not); the tokens that no token tile
         // takes go through the row tiles, one token at a time
@@ -141,16 +146,37 @@ public final class MatMul {
                 t0 += tiled;
             }
             int r = r0;
-            if (rowTile > 1) {
-                for (; r + rowTile <= r1; r += rowTile) {
+            if (g > 1) { // the multi-row form over neighbouring rows: the chunk is in cache already
+                for (; r + 2 * g <= r1; r += 2 * g) {
                     for (int t = t0; t < n; t++) {
-                        k.dotRows(data, r * rowBytes, rowBytes, in, t, y, t * stride + r);
+                        k.dotStreams(data, r * rowBytes, (r + g) * rowBytes, rowBytes, in, t, y, t * stride + r,
+                                t * stride + r + g);
                     }
                 }
             }
             for (; r < r1; r++) {
                 k.dotRow(data, r * rowBytes, in, t0, n, y, r, stride);
             }
+        }
+    }
+
+    /**
+     * A batch too small for any token tile (decode): the range's rows from two places half the range apart
+     * ({@link RowKernel#dotStreams}), every token of the batch per step, so the thread streams two regions of the
+     * matrix at once and the step's weights stay in cache across the tokens.
+     */
+    private static void streamedRows(RowKernel k, int from, int to, DotOperand in, MemorySegment data,
+                                     long rowBytes, int n, float[] y, int stride) {
+        int g = k.streamRows();
+        int half = (to - from) / (2 * g) * g;
+        for (int a = from; a < from + half; a += g) {
+            int b = a + half;
+            for (int t = 0; t < n; t++) {
+                k.dotStreams(data, a * rowBytes, b * rowBytes, rowBytes, in, t, y, t * stride + a, t * stride + b);
+            }
+        }
+        for (int r = from + 2 * half; r < to; r++) {
+            k.dotRow(data, r * rowBytes, in, 0, n, y, r, stride);
         }
     }
 

@@ -8,8 +8,9 @@ import java.lang.foreign.MemorySegment;
 /**
  * The dot products of one weight type that {@link MatMul} runs per row: a single-token form, a tile form that
  * reads each weight block once for {@link #tile()} consecutive tokens, {@link #dotRow} over a span of tokens (the
- * wide kernels' 8-token tiles, {@link VectorTileDots}) and, where the kernel has one, a row tile
- * ({@link #dotRows}: {@link #rowTile()} rows times one token, {@link VectorRowTileDots}). All give, for every
+ * wide kernels' 8-token tiles, {@link VectorTileDots}) and a two-place form for decode ({@link #dotStreams}: rows
+ * from two places of the matrix times one token; {@link VectorLegacyDots#q8_0Pair}, {@link VectorRowTileDots}). All
+ * give, for every
  * (row, token), exactly the bits of {@link DotProduct#dot} (or {@link DotProduct#dotQ4_0Repacked}): a tile only
  * shares the loading and unpacking of weights or activations, never an accumulator.
  *
@@ -61,21 +62,34 @@ abstract class RowKernel {
 
     /**
      * How many of tokens from .. to − 1 {@link #dotRow} takes in token tiles (from a multiple of
-     * {@link #TOKEN_TILE}); {@link MatMul} runs the others through {@link #dotRows} where there is a row tile. 0 for
-     * the kernels without wide tiles (their two-token tile is not counted: it shares less than a row tile).
+     * {@link #TOKEN_TILE}); {@link MatMul} runs the others through {@link #dotStreams}. 0 for
+     * the kernels without wide tiles (their two-token tile is not counted: it shares less than a multi-row form).
      */
     int tileTokens(DotOperand x, int from, int to) {
         return 0;
     }
 
-    /** Rows per {@link #dotRows}; 1 when the kernel has no row tile. */
-    int rowTile() {
+    /**
+     * Rows per stream of {@link #dotStreams}: 1 for most kernels, 2 for the repacked Q4_0 row tile (two rows side
+     * by side in each 512-bit vector, from each of two places).
+     */
+    int streamRows() {
         return 1;
     }
 
-    /** Rows row .. row + (rowTile() − 1)·rowBytes times token {@code token}: row i's result to out[o + i]. */
-    void dotRows(MemorySegment w, long row, long rowBytes, DotOperand x, int token, float[] out, int o) {
-        throw new UnsupportedOperationException("no row tile");
+    /**
+     * {@link #streamRows()} consecutive rows (rowBytes apart) from each of two places, rowA and rowB, times one
+     * token: row rowA + i·rowBytes to out[oA + i], rowB + i·rowBytes to out[oB + i]. {@link MatMul} runs decode
+     * through it with the two places half a thread's range apart, so each thread streams two regions of the matrix
+     * at once (one region alone does not keep the prefetchers busy); the kernels with a multi-row form read both
+     * places in one loop and share the token's activations, the others take the rows one after the other.
+     */
+    void dotStreams(MemorySegment w, long rowA, long rowB, long rowBytes, DotOperand x, int token, float[] out,
+                    int oA, int oB) {
+        for (int i = 0; i < streamRows(); i++) {
+            out[oA + i] = dot(w, rowA + i * rowBytes, x, token);
+            out[oB + i] = dot(w, rowB + i * rowBytes, x, token);
+        }
     }
 
     /** The token span that {@link MatMul} hands to {@link #dotRow} per row: the largest tile. */
@@ -84,7 +98,7 @@ abstract class RowKernel {
     private static final RowKernel[] SCALAR = new RowKernel[GgmlType.values().length];
     private static final RowKernel[] VECTOR = new RowKernel[GgmlType.values().length];
     private static final RowKernel SCALAR_Q4_0_REPACKED = new ScalarQ4_0Repacked();
-    private static final RowKernel VECTOR_Q4_0_REPACKED = VectorLanes.WIDE ? new WideTiles(VectorRowTileDots.ROWS) {
+    private static final RowKernel VECTOR_Q4_0_REPACKED = VectorLanes.WIDE ? new WideTiles(VectorRowTileDots.ROWS / 2) {
         float dot(MemorySegment w, long row, DotOperand x, int token) {
             return VectorLegacyDots.q4_0Repacked(w, row, x, token);
         }
@@ -94,8 +108,9 @@ abstract class RowKernel {
         }
 
         @Override
-        void dotRows(MemorySegment w, long row, long rowBytes, DotOperand x, int token, float[] out, int o) {
-            VectorRowTileDots.q4_0Repacked(w, row, rowBytes, x, token, out, o);
+        void dotStreams(MemorySegment w, long rowA, long rowB, long rowBytes, DotOperand x, int token, float[] out,
+                        int oA, int oB) {
+            VectorRowTileDots.q4_0Repacked(w, rowA, rowB, rowBytes, x, token, out, oA, oB);
         }
     } : new Tiled(2) {
         float dot(MemorySegment w, long row, DotOperand x, int token) {
@@ -160,9 +175,21 @@ abstract class RowKernel {
                 void tile(MemorySegment w, long row, DotOperand x, int token, float[] out, int o, int stride) {
                     VectorTileDots.q8_0Tile(w, row, x, token, out, o, stride);
                 }
+
+                @Override
+                void dotStreams(MemorySegment w, long rowA, long rowB, long rowBytes, DotOperand x, int token,
+                                float[] out, int oA, int oB) {
+                    VectorLegacyDots.q8_0Pair(w, rowA, rowB, x, token, out, oA, oB);
+                }
             } : new Tiled(2) {
                 float dot(MemorySegment w, long row, DotOperand x, int token) {
                     return VectorLegacyDots.q8_0(w, row, x, token);
+                }
+
+                @Override
+                void dotStreams(MemorySegment w, long rowA, long rowB, long rowBytes, DotOperand x, int token,
+                                float[] out, int oA, int oB) {
+                    VectorLegacyDots.q8_0Pair(w, rowA, rowB, x, token, out, oA, oB);
                 }
 
                 void dotTile(MemorySegment w, long row, DotOperand x, int token, float[] out, int o, int stride) {
@@ -222,11 +249,11 @@ abstract class RowKernel {
      * 4-token form of the 8-token kernel, a branch per block, was deoptimized and recompiled back and forth.)
      */
     private abstract static class WideTiles extends RowKernel {
-        private final int rowTile;
+        private final int streamRows;
 
-        WideTiles(int rowTile) {
+        WideTiles(int streamRows) {
             super(1);
-            this.rowTile = rowTile;
+            this.streamRows = streamRows;
         }
 
         /** Tokens token .. token + 7. */
@@ -250,8 +277,8 @@ abstract class RowKernel {
         }
 
         @Override
-        final int rowTile() {
-            return rowTile;
+        final int streamRows() {
+            return streamRows;
         }
 
         @Override

@@ -19,7 +19,7 @@ import static jdk.incubator.vector.VectorOperators.I2F;
 import static jdk.incubator.vector.VectorOperators.LSHR;
 
 /**
- * Row tiles for the wide (512-bit) machines: 4 consecutive weight rows times one token, two rows side by side in
+ * Row tiles for the wide (512-bit) machines: 4 weight rows (two pairs of neighbours) times one token, two rows side by side in
  * each 512-bit vector ([row 2k | row 2k + 1], one per 256-bit half), the token's activations read once per block
  * for all 4 rows. Decode multiplies one token per matrix, so this is where its arithmetic is shared. Every half
  * computes exactly the single-token kernel's integer lanes ({@link VectorLegacyDots}).
@@ -56,33 +56,39 @@ final class VectorRowTileDots {
     }
 
     /**
-     * ggml_gemv_q4_0_8x8_q8_0 for rows row .. row + 3·rowBytes and one token: row i's result to out[o + i]. Per
-     * block, the 4 rows' exact block sums in one 4-lane vector, then acc_i = fma((float) isum_i, dx_i·dy, acc_i).
+     * ggml_gemv_q4_0_8x8_q8_0 for rows rowA, rowA + rowBytes, rowB, rowB + rowBytes and one token: results to
+     * out[oA], out[oA + 1], out[oB], out[oB + 1]. Per block, the 4 rows' exact block sums in one 4-lane vector,
+     * then acc_i = fma((float) isum_i, dx_i·dy, acc_i). With rowB = rowA + 2·rowBytes these are 4 neighbouring rows;
+     * decode takes the two pairs from far apart, two streams from memory.
      */
-    static void q4_0Repacked(MemorySegment w, long row, long rowBytes, DotOperand x, int token, float[] out, int o) {
+    static void q4_0Repacked(MemorySegment w, long rowA, long rowB, long rowBytes, DotOperand x, int token,
+                             float[] out, int oA, int oB) {
         if (token < 0 || rowBytes < (long) Q4_0_BYTES * (x.cols / GROUP) || x.evenOdd == null) {
             throw new IllegalArgumentException("a Q4_0 row tile of token " + token + " with " + rowBytes
                     + " bytes per row");
         }
-        Objects.checkFromIndexSize(o, ROWS, out.length);
+        Objects.checkFromIndexSize(oA, 2, out.length);
+        Objects.checkFromIndexSize(oB, 2, out.length);
         int blocks = x.cols / GROUP;
         // rowBytes is the stride: a column slice's rows are further apart than their own bytes, the last row ends early
-        Objects.checkFromIndexSize(row, (ROWS - 1) * rowBytes + (long) Q4_0_BYTES * blocks, w.byteSize());
+        Objects.checkFromIndexSize(rowA, rowBytes + (long) Q4_0_BYTES * blocks, w.byteSize());
+        Objects.checkFromIndexSize(rowB, rowBytes + (long) Q4_0_BYTES * blocks, w.byteSize());
         int b0 = token * blocks;
         short[] y = x.evenOdd;
         float[] dy = x.scales;
         float[] d = SCALES.get();
         FloatVector acc = FloatVector.zero(FloatVector.SPECIES_128);
         for (int b = 0; b < blocks; b++) {
-            long at = row + (long) Q4_0_BYTES * b;
+            long at = rowA + (long) Q4_0_BYTES * b;
+            long bt = rowB + (long) Q4_0_BYTES * b;
             int p = b0 + b;
             LongVector yb = ShortVector.fromArray(SHORTS_W, y, GROUP * p).reinterpretAsLongs();
             ShortVector ye = yb.rearrange(LOW_TWICE).reinterpretAsShorts();
             ShortVector yo = yb.rearrange(HIGH_TWICE).reinterpretAsShorts();
             d[0] = f16(w, at);
             d[1] = f16(w, at + rowBytes);
-            d[2] = f16(w, at + 2 * rowBytes);
-            d[3] = f16(w, at + 3 * rowBytes);
+            d[2] = f16(w, bt);
+            d[3] = f16(w, bt + rowBytes);
             IntVector n0 = TWICE_128_EACH.selectFrom(
                     LongVector.fromMemorySegment(LongVector.SPECIES_128, w, at + 2, LE).reinterpretShape(LongVector.SPECIES_512, 0),
                     LongVector.fromMemorySegment(LongVector.SPECIES_128, w, at + rowBytes + 2, LE).reinterpretShape(LongVector.SPECIES_512, 0))
@@ -91,8 +97,8 @@ final class VectorRowTileDots {
                     .add(n0.lanewise(LSHR, 8).and(LOW_NIBBLE_OF_SHORTS).reinterpretAsShorts().sub((short) 8).mul(yo))
                     .reinterpretAsInts().mul(0x10001).lanewise(ASHR, 16);
             IntVector n1 = TWICE_128_EACH.selectFrom(
-                    LongVector.fromMemorySegment(LongVector.SPECIES_128, w, at + 2 * rowBytes + 2, LE).reinterpretShape(LongVector.SPECIES_512, 0),
-                    LongVector.fromMemorySegment(LongVector.SPECIES_128, w, at + 3 * rowBytes + 2, LE).reinterpretShape(LongVector.SPECIES_512, 0))
+                    LongVector.fromMemorySegment(LongVector.SPECIES_128, w, bt + 2, LE).reinterpretShape(LongVector.SPECIES_512, 0),
+                    LongVector.fromMemorySegment(LongVector.SPECIES_128, w, bt + rowBytes + 2, LE).reinterpretShape(LongVector.SPECIES_512, 0))
                     .reinterpretAsInts().lanewise(LSHR, NIBBLE_SHIFT_W);
             IntVector l23 = n1.and(LOW_NIBBLE_OF_SHORTS).reinterpretAsShorts().sub((short) 8).mul(ye)
                     .add(n1.lanewise(LSHR, 8).and(LOW_NIBBLE_OF_SHORTS).reinterpretAsShorts().sub((short) 8).mul(yo))
@@ -105,7 +111,10 @@ final class VectorRowTileDots {
             FloatVector scale = FloatVector.fromArray(FloatVector.SPECIES_128, d, 0).mul(dy[p]);
             acc = ((FloatVector) sums.convert(I2F, 0)).fma(scale, acc);
         }
-        acc.intoArray(out, o);
+        out[oA] = acc.lane(0);
+        out[oA + 1] = acc.lane(1);
+        out[oB] = acc.lane(2);
+        out[oB + 1] = acc.lane(3);
     }
 
     private static final IntVector QUADS_LO = IntVector.fromArray(INTS_W,

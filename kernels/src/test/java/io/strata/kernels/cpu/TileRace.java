@@ -45,7 +45,7 @@ public final class TileRace {
             Body oldDecode = q8 ? () -> { for (int r = 0; r < rows; r++) out[r] = VectorLegacyDots.q8_0(w, r * rb, x, 0); }
                                 : () -> { for (int r = 0; r < rows; r++) out[r] = VectorLegacyDots.q4_0Repacked(w, r * rb, x, 0); };
             Body newDecode = q8 ? oldDecode
-                                : () -> { for (int r = 0; r < rows; r += VectorRowTileDots.ROWS) VectorRowTileDots.q4_0Repacked(w, r * rb, rb, x, 0, out, r); };
+                                : () -> { for (int r = 0; r < rows; r += VectorRowTileDots.ROWS) VectorRowTileDots.q4_0Repacked(w, r * rb, (r + 2) * rb, rb, x, 0, out, r, r + 2); };
             Body oldPrefill = q8 ? () -> { for (int r = 0; r < rows; r++) for (int t = 0; t < 8; t += 2) VectorLegacyDots.q8_0x2(w, r * rb, x, t, out, t * rows + r, rows); }
                                  : () -> { for (int r = 0; r < rows; r++) for (int t = 0; t < 8; t += 2) VectorLegacyDots.q4_0Repackedx2(w, r * rb, x, t, out, t * rows + r, rows); };
             Body newPrefill = q8 ? () -> { for (int r = 0; r < rows; r++) VectorTileDots.q8_0Tile(w, r * rb, x, 0, out, r, rows); }

@@ -85,14 +85,23 @@ class VectorDotsTest {
                     assertSameBits(expected, tile[0], what + " tile row " + r + " token " + t);
                 }
             }
-            // row tiles starting at this row, where the matrix has enough rows below it
-            if (k.rowTile() > 1 && r + k.rowTile() <= rows) {
-                float[] tileRows = new float[k.rowTile() + 2];
-                for (int t = 0; t < tokens; t++) {
-                    k.dotRows(w, off, rowBytes, x, t, tileRows, 1);
-                    for (int i = 0; i < k.rowTile(); i++) {
-                        assertSameBits(reference(type, repacked, w, off + i * rowBytes, x, t), tileRows[1 + i],
-                                what + " row tile at " + r + " row " + (r + i) + " token " + t);
+            // the two-place form from this row: neighbouring places, and this row with the last rows of the matrix
+            int g = k.streamRows();
+            if (r + 2 * g <= rows) {
+                for (int far : new int[]{r + g, rows - g}) {
+                    if (far < r + g) {
+                        continue;
+                    }
+                    float[] results = new float[rows + 2];
+                    for (int t = 0; t < tokens; t++) {
+                        k.dotStreams(w, off, far * rowBytes, rowBytes, x, t, results, r + 1, far + 1);
+                        for (int i = 0; i < g; i++) {
+                            assertSameBits(reference(type, repacked, w, off + i * rowBytes, x, t), results[r + 1 + i],
+                                    what + " streams at " + r + " and " + far + ": row " + (r + i) + " token " + t);
+                            assertSameBits(reference(type, repacked, w, (far + i) * rowBytes, x, t),
+                                    results[far + 1 + i], what + " streams at " + r + " and " + far + ": row "
+                                            + (far + i) + " token " + t);
+                        }
                     }
                 }
             }
