@@ -2,6 +2,7 @@ package io.strata.coordinator.models;
 
 import io.strata.coordinator.ModelFacts;
 import io.strata.coordinator.ServedModel;
+import io.strata.coordinator.api.ApiException;
 import io.strata.worker.engine.EngineStats;
 
 import java.util.List;
@@ -42,9 +43,13 @@ public final class FixedModel implements ModelCatalog {
         });
     }
 
+    /** Refused: the model is the server's for as long as it runs. */
     @Override
     public CompletionStage<Boolean> unload(String requested) {
-        return ifNamed(requested, false);
+        return ifNamed(requested, null).thenApply(v -> {
+            throw ApiException.badRequest("keep_alive", "this server keeps '" + model.name() + "' loaded for as long"
+                    + " as it runs (it serves one model); keep_alive 0 does not unload it");
+        });
     }
 
     @Override
