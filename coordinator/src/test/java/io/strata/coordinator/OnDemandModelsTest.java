@@ -254,6 +254,8 @@ class OnDemandModelsTest {
         Path file = Path.of(System.getProperty("strata.model.path.default"), "stories260K.gguf").toAbsolutePath();
         assertEquals(404, post("/api/generate", "{\"model\":\"" + file + "\",\"prompt\":\"x\"}").statusCode());
         assertEquals(404, post("/api/generate", "{\"model\":\"..\",\"prompt\":\"x\"}").statusCode());
+        assertEquals(404, post("/api/generate", "{\"model\":\"README.md\",\"prompt\":\"x\"}").statusCode(),
+                "a file of the model folders that is no model");
         // a pull reference is served only once pulled; a request never pulls, and file:// is a path
         HttpResponse<String> hf = post("/api/generate", "{\"model\":\"hf://ggml-org/models/x.gguf\",\"prompt\":\"x\"}");
         assertEquals(400, hf.statusCode());

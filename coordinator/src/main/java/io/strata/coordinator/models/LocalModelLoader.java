@@ -80,7 +80,8 @@ public final class LocalModelLoader implements ModelLoader {
             } catch (StoreException e) {
                 throw ApiException.internal("the model store cannot be read for '" + requested + "': " + e.getMessage());
             }
-            if (found.isPresent()) {
+            // a file on the search path that is no model (a README) is not a name a request can load
+            if (found.isPresent() && (!(found.get() instanceof ResolvedModel.File f) || ModelSource.looksLikeModel(f.gguf()))) {
                 return spec(servedName(found.get()), found.get());
             }
         }
