@@ -180,6 +180,13 @@ class OnDemandModelsTest {
         awaitLoaded(Set.of("b:latest"));
         awaitMetric("strata_model_unloads_total{model_name=\"stories260K\",reason=\"lru\"}", 1);
 
+        JsonNode listed = null;
+        for (JsonNode m : json(get("/v1/models")).get("data")) {
+            listed = m.get("id").asText().equals("b") ? m : listed;
+        }
+        assertEquals(256, listed.get("max_model_len").asInt(), "a loaded stored model has its context listed");
+        assertEquals(256, json(get("/v1/models/b")).get("max_model_len").asInt());
+
         // Ollama's API on the loaded B: its SYSTEM is shown, and its options apply (48 tokens unless "toys" stops it)
         JsonNode show = json(post("/api/show", "{\"model\":\"b\"}"));
         assertEquals("Be brief.", show.get("system").asText());

@@ -10,12 +10,10 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -424,16 +422,18 @@ public final class ModelPool implements ModelCatalog {
                 reader), reads);
     }
 
+    /** The store's models (with the context of those loaded), then the loaded ones the store does not hold. */
     @Override
     public List<ListedModel> list() {
-        List<ListedModel> out = new ArrayList<>(loader.listed());
-        Set<String> digests = new HashSet<>();
-        out.forEach(m -> digests.add(m.digest()));
-        for (LoadedStatus s : loaded()) {
-            if (!digests.contains(s.model().digest())) {
-                out.add(ListedModel.of(s.model().facts()));
-            }
+        Map<String, ServedModel> loadedByDigest = new LinkedHashMap<>();
+        loaded().forEach(s -> loadedByDigest.putIfAbsent(s.model().digest(), s.model()));
+        List<ListedModel> out = new ArrayList<>();
+        for (ListedModel m : loader.listed()) {
+            ServedModel live = loadedByDigest.remove(m.digest());
+            out.add(live == null ? m : new ListedModel(m.name(), m.modified(), m.size(), m.digest(), m.family(),
+                    m.parameterSize(), m.quantization(), live.contextSize()));
         }
+        loadedByDigest.values().forEach(live -> out.add(ListedModel.of(live.facts())));
         return out;
     }
 
