@@ -109,8 +109,8 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
         // its file name
         String servedName = name != null ? name : switch (resolved) {
             case ResolvedModel.Stored s -> ModelReference.isReference(model)
-                    ? stripLatest(s.model().name().displayShortest()) : stripLatest(model);
-            case ResolvedModel.Packaged p -> stripLatest(p.model().name());
+                    ? ServedModel.stripLatest(s.model().name().displayShortest()) : ServedModel.stripLatest(model);
+            case ResolvedModel.Packaged p -> ServedModel.stripLatest(p.model().name());
             case ResolvedModel.File f -> ServedModel.defaultName(resolved.gguf());
         };
         ModelSpec spec = LocalModelLoader.spec(servedName, resolved);
@@ -138,9 +138,6 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
         return 0;
     }
 
-    private static String stripLatest(String ref) {
-        return ref.endsWith(":latest") ? ref.substring(0, ref.length() - 7) : ref;
-    }
 
     /** A stored model, a path, a name on STRATA_MODEL_PATH, or the same name with .gguf added. */
     static ResolvedModel resolve(ModelLocator locator, String model) {
