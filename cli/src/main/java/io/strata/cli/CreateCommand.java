@@ -3,6 +3,8 @@ package io.strata.cli;
 import io.strata.model.modelfile.ModelCreator;
 import io.strata.model.modelfile.Modelfile;
 import io.strata.model.modelfile.ModelfileParser;
+import io.strata.model.remote.ModelResolver;
+import io.strata.model.remote.RemoteSettings;
 import io.strata.model.store.ModelLocator;
 import io.strata.model.store.ModelName;
 import io.strata.model.store.ModelStore;
@@ -16,7 +18,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-/** {@code strata create NAME [-f Modelfile]}: a model in the local store, from a Modelfile. Progress goes to stderr. */
+/**
+ * {@code strata create NAME [-f Modelfile]}: a model in the local store, from a Modelfile (FROM a GGUF, a Hugging Face
+ * directory, a stored model or a pull reference, pulled first). Progress goes to stderr.
+ */
 @Command(name = "create", description = "Create a model in the local store (STRATA_HOME) from a Modelfile.")
 final class CreateCommand implements Callable<Integer> {
 
@@ -36,7 +41,9 @@ final class CreateCommand implements Callable<Integer> {
         Modelfile modelfile = ModelfileParser.parse(Files.readString(file, StandardCharsets.UTF_8), dir);
         ModelStore store = ModelStore.fromEnvironment();
         ModelLocator locator = ModelLocator.fromEnvironment();
-        StoredModel model = new ModelCreator(store, locator, line -> {
+        // FROM hf://, oci://, ollama://, https:// or file:// is pulled as `strata pull` would, unless it is stored
+        ModelResolver pulls = new ModelResolver(locator, RemoteSettings.fromEnvironment(), ProgressBar.forTerminal());
+        StoredModel model = new ModelCreator(store, locator, pulls::resolve, line -> {
             System.err.println(line);
             System.err.flush();
         }).create(target, modelfile);

@@ -3,21 +3,21 @@ package io.strata.cli;
 import io.strata.coordinator.HttpApiServer;
 import io.strata.coordinator.ServedModel;
 import io.strata.coordinator.ServerConfig;
-import io.strata.inference.LocalModel;
-import io.strata.model.modelfile.ModelDefaults;
-import io.strata.model.modelfile.Parameter;
+import io.strata.coordinator.models.KeepAlive;
+import io.strata.coordinator.models.LoadedModel;
+import io.strata.coordinator.models.LocalModelLoader;
+import io.strata.coordinator.models.ModelPool;
+import io.strata.coordinator.models.ModelSpec;
 import io.strata.model.remote.ModelReference;
 import io.strata.model.remote.ModelResolver;
 import io.strata.model.remote.RemoteSettings;
 import io.strata.model.store.ModelLocator;
 import io.strata.model.store.ResolvedModel;
-import io.strata.worker.scheduler.ContinuousBatchScheduler;
-import io.strata.worker.scheduler.SchedulerConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
@@ -25,8 +25,10 @@ import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * {@code strata serve}: the embedded single-node service. One process holds the model, the continuous-batching
- * scheduler and the HTTP API (OpenAI and Ollama); no other service is needed.
+ * {@code strata serve}: the embedded single-node service. One process holds the models, their continuous-batching
+ * schedulers and the HTTP API (OpenAI and Ollama); no other service is needed. It starts with MODEL loaded; a
+ * request naming another model of this machine (the store, then {@code STRATA_MODEL_PATH}) loads it on demand,
+ * at most {@code --max-loaded-models} at a time, as Ollama does.
  */
 @Command(name = "serve", description = "Serve a model over OpenAI- and Ollama-compatible HTTP APIs (single node).")
 final class ServeCommand implements java.util.concurrent.Callable<Integer> {
@@ -67,19 +69,34 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--name", description = "The name clients use in 'model' (default: the file name without .gguf).")
     String name;
 
+    @Option(names = "--max-loaded-models", paramLabel = "N", description = "Models loaded at once; loading another unloads the least recently used idle one (Ollama's OLLAMA_MAX_LOADED_MODELS). Default: ${DEFAULT-VALUE}.")
+    int maxLoadedModels = 1;
+
+    @Option(names = "--keep-alive", paramLabel = "DURATION", description = "How long a model loaded on demand stays after its last request when the request has no keep_alive (5m, 1h, 0, -1 = for ever; Ollama's OLLAMA_KEEP_ALIVE). MODEL itself stays until unloaded for room or by a request. Default: ${DEFAULT-VALUE}.")
+    String keepAlive = "5m";
+
+    @Option(names = "--model-wait", paramLabel = "SECONDS", description = "How long a request for a model that is not loaded waits for a loaded one's requests to end, when there is no room, before a 503. Default: ${DEFAULT-VALUE}.")
+    int modelWaitSeconds = 60;
+
     @Override
     public Integer call() throws Exception {
+        if (maxLoadedModels < 1) {
+            throw new IllegalArgumentException("--max-loaded-models must be at least 1, got " + maxLoadedModels);
+        }
+        if (modelWaitSeconds < 0) {
+            throw new IllegalArgumentException("--model-wait must be at least 0, got " + modelWaitSeconds);
+        }
+        KeepAlive defaultKeepAlive;
+        try {
+            defaultKeepAlive = KeepAlive.parse(keepAlive);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--keep-alive " + e.getMessage());
+        }
         ModelLocator locator = ModelLocator.fromEnvironment();
         ResolvedModel resolved = resolve(locator, model);
-        ModelDefaults defaults = ModelDefaults.of(locator, resolved);
-        Path path = resolved.gguf();
-        LocalModel m = LocalModel.open(resolved.open());
-        // --ctx-size, else the model's num_ctx, else the GGUF's context up to 2048
-        int ctx = contextSize != null ? contextSize
-                : defaults.integer(Parameter.NUM_CTX).orElse(Math.min(m.config().contextLength(), 2048));
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        ContinuousBatchScheduler engine = new ContinuousBatchScheduler(m,
-                new SchedulerConfig(parallel, ctx, Math.max(batchSize, parallel), maxQueue, t));
+        LocalModelLoader loader = new LocalModelLoader(locator,
+                new LocalModelLoader.Slots(parallel, contextSize, batchSize, maxQueue, t));
         Set<String> keys = new HashSet<>();
         if (apiKeys != null) {
             keys.addAll(apiKeys);
@@ -92,36 +109,35 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
         // its file name
         String servedName = name != null ? name : switch (resolved) {
             case ResolvedModel.Stored s -> ModelReference.isReference(model)
-                    ? stripLatest(s.model().name().displayShortest()) : stripLatest(model);
-            case ResolvedModel.Packaged p -> stripLatest(p.model().name());
-            case ResolvedModel.File f -> ServedModel.defaultName(path);
+                    ? ServedModel.stripLatest(s.model().name().displayShortest()) : ServedModel.stripLatest(model);
+            case ResolvedModel.Packaged p -> ServedModel.stripLatest(p.model().name());
+            case ResolvedModel.File f -> ServedModel.defaultName(resolved.gguf());
         };
-        ServedModel served = new ServedModel(servedName, path, m, engine, defaults);
+        ModelSpec spec = LocalModelLoader.spec(servedName, resolved);
+        LoadedModel first = loader.load(spec);
+        ModelPool pool = new ModelPool(loader, new ModelPool.Settings(maxLoadedModels, defaultKeepAlive,
+                Duration.ofSeconds(modelWaitSeconds), maxQueue), first, spec);
         HttpApiServer server;
         try {
-            server = HttpApiServer.start(served, new ServerConfig(host, port, keys, maxBody, 30));
+            server = HttpApiServer.start(pool, new ServerConfig(host, port, keys, maxBody, 30));
         } catch (RuntimeException e) {
-            engine.close();
-            m.close();
+            pool.close();
             throw e;
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
-            engine.close();
-            m.close();
+            pool.close();
             stopped.countDown();
         }, "strata-shutdown"));
-        System.out.println("serving " + served.name() + " on http://" + host + ":" + server.port()
-                + " (OpenAI /v1, Ollama /api; " + parallel + " slots of " + ctx + " tokens)");
+        System.out.println("serving " + servedName + " on http://" + host + ":" + server.port()
+                + " (OpenAI /v1, Ollama /api; " + parallel + " slots of " + first.served().contextSize() + " tokens"
+                + "; other models on demand, " + maxLoadedModels + " loaded at most)");
         System.out.flush();
         stopped.await();
         return 0;
     }
 
-    private static String stripLatest(String ref) {
-        return ref.endsWith(":latest") ? ref.substring(0, ref.length() - 7) : ref;
-    }
 
     /** A stored model, a path, a name on STRATA_MODEL_PATH, or the same name with .gguf added. */
     static ResolvedModel resolve(ModelLocator locator, String model) {

@@ -198,6 +198,38 @@ class PullPushCommandsTest {
     }
 
     @Test
+    void createFromAPullReferencePullsItIntoTheStoreAndBuildsOnIt() throws Exception {
+        try (HubServer hub = new HubServer()) {
+            hub.put("ggml-org/models/tinyllamas/stories260K.gguf", Files.readAllBytes(model()));
+            System.setProperty("strata.hf.endpoint", hub.endpoint());
+            Path mf = dir.resolve("Modelfile");
+            Files.writeString(mf, "FROM hf://ggml-org/models/tinyllamas/stories260K.gguf\nPARAMETER temperature 0\n"
+                    + "PARAMETER num_predict 8\n");
+            CliTest.Result create = strata("create", "fromhub", "-f", mf.toString());
+            assertEquals(0, create.exit(), create.err());
+            assertEquals("created fromhub:latest", create.out().strip());
+            String list = strata("list").out();
+            assertTrue(list.contains("hf.co/ggml-org/models:stories260K") && list.contains("fromhub:latest"), list);
+            CliTest.Result run = strata("run", "fromhub", "Once upon a time");
+            assertEquals(0, run.exit(), run.err());
+            assertStartOfGreedyText(run.out());
+
+            // stored now: a second create builds on the stored copy and downloads nothing (the hub would corrupt it)
+            hub.corrupt = true;
+            CliTest.Result again = strata("create", "fromhub2", "-f", mf.toString());
+            assertEquals(0, again.exit(), again.err());
+            assertEquals(digestOf("fromhub:latest"), digestOf("fromhub2:latest"));
+
+            Files.writeString(mf, "FROM hf://ggml-org/models/nope.gguf\n");
+            CliTest.Result missing = strata("create", "nope", "-f", mf.toString());
+            assertEquals(1, missing.exit());
+            assertEquals("strata: Modelfile line 1: FROM hf://ggml-org/models/nope.gguf: hf://ggml-org/models/nope.gguf:"
+                    + " HTTP 404 EntryNotFound: Entry not found", missing.err().strip().lines().reduce((x, y) -> y).orElse(""),
+                    "the error is the last line, after the progress lines");
+        }
+    }
+
+    @Test
     void pullOfWrongBytesFailsInOneLineAndStoresNothing() throws Exception {
         try (HubServer hub = new HubServer()) {
             hub.put("ggml-org/models/stories260K.gguf", Files.readAllBytes(model()));

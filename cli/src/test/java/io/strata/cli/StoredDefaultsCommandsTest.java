@@ -141,6 +141,59 @@ class StoredDefaultsCommandsTest {
         assertTrue(firstServeLine("short", "--ctx-size", "64").contains("1 slots of 64 tokens"));
     }
 
+    @Test
+    void serveLoadsAnotherStoredModelOnDemandWithinItsLimitAndKeepAlive() throws Exception {
+        create("other", "FROM stories260K-Q5_1-mix.gguf\nPARAMETER temperature 0\nPARAMETER num_predict 8\n");
+        Matcher golden = Pattern.compile("(?m)^generated_text: \"(.*)\"$").matcher(
+                Files.readString(CliTest.golden("stories260K-Q5_1-mix"), StandardCharsets.ISO_8859_1));
+        assertTrue(golden.find());
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xmx256m",
+                "-D" + ModelStore.HOME_PROPERTY + "=" + dir.resolve("home"),
+                "-cp", System.getProperty("java.class.path"), "io.strata.cli.Main", "serve", "stories260K",
+                "--port", "0", "--parallel", "1", "--ctx-size", "128", "--max-loaded-models", "1", "--keep-alive", "0"));
+        String defaultPath = System.getProperty("strata.model.path.default");
+        if (defaultPath != null) {
+            cmd.add(1, "-Dstrata.model.path.default=" + defaultPath);
+        }
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            String line = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)).readLine();
+            assertNotNull(line, "serve printed nothing");
+            Matcher url = Pattern.compile("serving stories260K on (http://\\S+)").matcher(line);
+            assertTrue(url.find(), line);
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            java.net.http.HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(
+                            java.net.URI.create(url.group(1) + "/api/generate")).timeout(java.time.Duration.ofSeconds(60))
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+                            "{\"model\":\"other\",\"prompt\":\"Once upon a time\",\"raw\":true,\"stream\":false}")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode(), r.body());
+            com.fasterxml.jackson.databind.JsonNode body = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body());
+            assertEquals(8, body.get("eval_count").asInt(), "the stored num_predict");
+            String text = body.get("response").asText().stripLeading();
+            assertTrue(text.length() > 10 && golden.group(1).startsWith(text), text);
+            // stories260K made room for it (one model at most) and --keep-alive 0 unloaded it after the request
+            String ps = "";
+            for (int i = 0; i < 250 && !ps.equals("{\"models\":[]}"); i++) {
+                Thread.sleep(20);
+                ps = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url.group(1) + "/api/ps")).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            }
+            assertEquals("{\"models\":[]}", ps);
+        } finally {
+            p.destroy();
+            assertTrue(p.waitFor(20, TimeUnit.SECONDS), "serve stops on SIGTERM");
+        }
+    }
+
+    @Test
+    void serveRefusesAKeepAliveThatIsNotADuration() {
+        CliTest.Result r = strata("serve", "stories260K", "--keep-alive", "soon", "--port", "0");
+        assertEquals(1, r.exit());
+        assertEquals("strata: --keep-alive 'soon' is not a duration (e.g. 5m, 1h30m, 90s, 0, -1)", r.err().strip());
+    }
+
     /** Starts {@code strata serve} as a process over this test's store and returns the line it prints. */
     private String firstServeLine(String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),

@@ -5,6 +5,8 @@ import io.strata.coordinator.api.ApiException;
 import io.strata.coordinator.api.Responses;
 import io.strata.coordinator.health.Readiness;
 import io.strata.coordinator.metrics.ServingMetrics;
+import io.strata.coordinator.models.FixedModel;
+import io.strata.coordinator.models.ModelCatalog;
 import io.strata.coordinator.ollama.OllamaRoutes;
 import io.strata.coordinator.openai.OpenAiRoutes;
 import io.vertx.core.Vertx;
@@ -18,11 +20,14 @@ import io.vertx.ext.web.handler.BodyHandler;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 /**
- * The HTTP front of one model in this process: OpenAI's and Ollama's APIs, {@code /health}, {@code /ready} and
- * {@code /metrics}, on Vert.x. Handlers never block the event loop: templating and tokenization run on worker
- * threads, generation on the engine's thread.
+ * The HTTP front of the models of this process: OpenAI's and Ollama's APIs, {@code /health}, {@code /ready} and
+ * {@code /metrics}, on Vert.x. Handlers never block the event loop: loading a model, templating and tokenization run
+ * on other threads, generation on the engine's thread. Which models a request may name is the {@link ModelCatalog}'s
+ * business: one for ever ({@link FixedModel}) or any the machine holds, loaded on demand ({@code ModelPool}).
  */
 public final class HttpApiServer implements AutoCloseable {
     private final Vertx vertx;
@@ -39,22 +44,28 @@ public final class HttpApiServer implements AutoCloseable {
         this.probeTimer = probeTimer;
     }
 
-    /** Starts listening; returns once the port is bound. */
+    /** Serves one model under its names; starts listening and returns once the port is bound. */
     public static HttpApiServer start(ServedModel model, ServerConfig config) {
+        return start(new FixedModel(model), config);
+    }
+
+    /** Serves the models of {@code models}; starts listening and returns once the port is bound. */
+    public static HttpApiServer start(ModelCatalog models, ServerConfig config) {
         Vertx vertx = Vertx.vertx();
         try {
-            ServingMetrics metrics = new ServingMetrics(model.name(), model.engine()::stats);
-            Readiness readiness = new Readiness(model.engine(), model.tokenizePrompt("Hello"), config.readyWindowSeconds());
+            ServingMetrics metrics = ServingMetrics.ofModels(models.primaryName(), models::engineStats);
+            models.listen(metrics);
+            Readiness readiness = new Readiness(probeTargets(models), config.readyWindowSeconds());
             Router router = Router.router(vertx);
             router.route().handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()));
             router.route().handler(rc -> authenticate(rc, config));
             router.get("/health").handler(rc -> rc.response().putHeader("Content-Type", "application/json")
                     .end("{\"status\":\"ok\"}"));
-            router.get("/ready").handler(rc -> ready(rc, readiness, model));
+            router.get("/ready").handler(rc -> ready(rc, readiness, models));
             router.get("/metrics").handler(rc -> rc.response().putHeader("Content-Type", metrics.contentType())
                     .end(Buffer.buffer(metrics.scrape())));
-            new OpenAiRoutes(vertx, model, metrics).mount(router);
-            new OllamaRoutes(vertx, model, metrics).mount(router);
+            new OpenAiRoutes(vertx, models, metrics).mount(router);
+            new OllamaRoutes(vertx, models, metrics).mount(router);
             router.route().last().handler(rc -> {
                 ApiException e = ApiException.notFound(null, "no route for " + rc.request().method() + " " + rc.request().path());
                 metrics.requestFailed(404);
@@ -88,6 +99,25 @@ public final class HttpApiServer implements AutoCloseable {
         }
     }
 
+    /** The catalog's probe target, its probe prompt tokenized once per model. */
+    private static Supplier<Readiness.Target> probeTargets(ModelCatalog models) {
+        AtomicReference<Readiness.Target> last = new AtomicReference<>();
+        AtomicReference<ServedModel> lastModel = new AtomicReference<>();
+        return () -> {
+            ServedModel m = models.probeTarget();
+            if (m == null) {
+                return null;
+            }
+            synchronized (last) {
+                if (lastModel.get() != m) {
+                    last.set(new Readiness.Target(m.engine(), m.tokenizePrompt("Hello")));
+                    lastModel.set(m);
+                }
+                return last.get();
+            }
+        };
+    }
+
     /** Bearer-token check for the API routes; /health, /ready and /metrics stay open for probes and scrapers. */
     private static void authenticate(RoutingContext rc, ServerConfig config) {
         String path = rc.request().path();
@@ -103,9 +133,10 @@ public final class HttpApiServer implements AutoCloseable {
         error(rc, ApiException.unauthorized());
     }
 
-    private static void ready(RoutingContext rc, Readiness readiness, ServedModel model) {
+    private static void ready(RoutingContext rc, Readiness readiness, ModelCatalog models) {
         ObjectNode body = Responses.object();
-        body.put("model", model.name());
+        ServedModel target = models.probeTarget();
+        body.put("model", target != null ? target.name() : models.primaryName());
         if (readiness.ready()) {
             body.put("status", "ready");
             Responses.json(rc, 200, body);

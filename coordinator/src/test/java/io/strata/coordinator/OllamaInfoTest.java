@@ -65,6 +65,10 @@ class OllamaInfoTest {
         JsonNode load = json(server.post("/api/generate", "{\"model\":\"stories260K\"}").body());
         assertEquals("load", load.get("done_reason").asText());
         assertTrue(load.get("done").asBoolean());
+        // a server of one model (a cluster coordinator's) keeps it: keep_alive 0 says so rather than pretending
+        var unload = server.post("/api/generate", "{\"model\":\"stories260K\",\"keep_alive\":0}");
+        assertEquals(400, unload.statusCode());
+        assertTrue(json(unload.body()).get("error").asText().contains("keep_alive 0 does not unload it"), unload.body());
     }
 
     @Test

@@ -70,6 +70,14 @@ public interface ModelSource extends AutoCloseable {
         return GgufFile.open(path);
     }
 
+    /**
+     * Whether {@code path} looks like something {@link #open} loads (a file starting with the GGUF magic, or a Hugging
+     * Face model directory), from its first bytes only: a cheap test before committing to a load.
+     */
+    static boolean looksLikeModel(final Path path) {
+        return Files.isDirectory(path) ? HfModel.isModelDirectory(path) : Files.isRegularFile(path) && startsWithGgufMagic(path);
+    }
+
     /** A GGUF may carry any extension; only a file that is not one is taken for a pickle by its name. */
     private static boolean startsWithGgufMagic(final Path path) {
         try (var in = Files.newInputStream(path)) {

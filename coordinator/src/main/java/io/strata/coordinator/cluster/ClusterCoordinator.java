@@ -78,7 +78,7 @@ public final class ClusterCoordinator implements AutoCloseable {
         Path path = resolved.gguf();
         this.model = LocalModel.open(path);
         // a stored model is served under its name with its Modelfile defaults, as `strata serve` does
-        String served = resolved instanceof ResolvedModel.Stored ? stripLatest(config.model()) : ServedModel.defaultName(path);
+        String served = resolved instanceof ResolvedModel.Stored ? ServedModel.stripLatest(config.model()) : ServedModel.defaultName(path);
         AeronNode a = null;
         ControlPlane cp = null;
         HttpApiServer server = null;
@@ -107,9 +107,6 @@ public final class ClusterCoordinator implements AutoCloseable {
         this.planner = Thread.ofPlatform().name("strata-coordinator-plan").daemon(true).start(this::watch);
     }
 
-    private static String stripLatest(String ref) {
-        return ref.endsWith(":latest") ? ref.substring(0, ref.length() - 7) : ref;
-    }
 
     private void close(AeronNode a, ControlPlane cp, HttpApiServer server) {
         if (server != null) {

@@ -3,6 +3,7 @@ package io.strata.coordinator.ollama;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.strata.coordinator.ModelFacts;
 import io.strata.coordinator.ServedModel;
 import io.strata.coordinator.api.ApiException;
 import io.strata.coordinator.api.Ids;
@@ -11,6 +12,12 @@ import io.strata.coordinator.api.Responses;
 import io.strata.coordinator.generation.GenerationJob;
 import io.strata.coordinator.generation.GenerationSpec;
 import io.strata.coordinator.metrics.ServingMetrics;
+import io.strata.coordinator.models.KeepAlive;
+import io.strata.coordinator.models.ListedModel;
+import io.strata.coordinator.models.LoadedStatus;
+import io.strata.coordinator.models.ModelCatalog;
+import io.strata.coordinator.models.ModelRequests;
+import io.strata.coordinator.models.UnknownModelException;
 import io.strata.model.chat.ChatMessage;
 import io.strata.model.gguf.GgufValue;
 import io.strata.model.modelfile.ModelDefaults;
@@ -26,10 +33,14 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 
 /**
  * Ollama's API: {@code /api/generate}, {@code /api/chat} (NDJSON streaming by default), {@code /api/tags},
  * {@code /api/show}, {@code /api/ps}, {@code /api/version}, and {@code GET /}, the liveness check Ollama clients use.
+ * A request's {@code model} is whatever the {@link ModelCatalog} resolves it to (loaded on demand in
+ * {@code strata serve}); {@code keep_alive} says how long it stays loaded after the request, and
+ * {@code keep_alive: 0} without a prompt unloads it.
  */
 public final class OllamaRoutes {
     /** What /api/version reports: the Ollama API level these routes follow. */
@@ -37,12 +48,12 @@ public final class OllamaRoutes {
     private static final Set<String> ROLES = Set.of("system", "user", "assistant", "tool");
 
     private final Vertx vertx;
-    private final ServedModel model;
+    private final ModelCatalog models;
     private final ServingMetrics metrics;
 
-    public OllamaRoutes(Vertx vertx, ServedModel model, ServingMetrics metrics) {
+    public OllamaRoutes(Vertx vertx, ModelCatalog models, ServingMetrics metrics) {
         this.vertx = vertx;
-        this.model = model;
+        this.models = models;
         this.metrics = metrics;
     }
 
@@ -51,7 +62,7 @@ public final class OllamaRoutes {
         router.head("/").handler(rc -> rc.response().end());
         router.post("/api/generate").handler(rc -> guard(rc, () -> generate(rc)));
         router.post("/api/chat").handler(rc -> guard(rc, () -> chat(rc)));
-        router.get("/api/tags").handler(rc -> guard(rc, () -> Responses.json(rc, 200, tags())));
+        router.get("/api/tags").handler(rc -> guard(rc, () -> tags(rc)));
         router.head("/api/tags").handler(rc -> rc.response().end());
         router.post("/api/show").handler(rc -> guard(rc, () -> show(rc)));
         router.get("/api/ps").handler(rc -> guard(rc, () -> Responses.json(rc, 200, ps())));
@@ -64,24 +75,36 @@ public final class OllamaRoutes {
     }
 
     private void guard(RoutingContext rc, Runnable body) {
+        guard(rc, metrics, body);
+    }
+
+    private static void guard(RoutingContext rc, ServingMetrics metrics, Runnable body) {
         try {
             body.run();
         } catch (RuntimeException e) {
-            ApiException a = Responses.asApiException(e);
-            metrics.requestFailed(a.status());
-            Responses.ollamaError(rc, a);
+            fail(rc, metrics, e);
         }
     }
 
-    private String checkModel(JsonRequest r) {
+    private static void fail(RoutingContext rc, ServingMetrics metrics, Throwable t) {
+        ApiException a = t instanceof UnknownModelException u ? ApiException.notFound("model", u.ollamaMessage())
+                : Responses.asApiException(t);
+        metrics.requestFailed(a.status());
+        Responses.ollamaError(rc, a);
+    }
+
+    private static String modelName(JsonRequest r) {
         String name = r.has("model") ? r.requireString("model") : r.optString("name", null);
         if (name == null) {
             throw ApiException.badRequest("model", "'model' is required");
         }
-        if (!model.answersTo(name)) {
-            throw ApiException.notFound("model", "model '" + name + "' not found");
-        }
         return name;
+    }
+
+    /** {@code body} with the request's model, on this request's context; errors in Ollama's shape. */
+    private void withModel(RoutingContext rc, String name, KeepAlive keepAlive, Consumer<ServedModel> body) {
+        ModelRequests.withModel(rc, vertx.getOrCreateContext(), models, name, keepAlive,
+                m -> guard(rc, metrics.forModel(m.name()), () -> body.accept(m)), t -> fail(rc, metrics, t));
     }
 
     // ---- generation
@@ -89,7 +112,7 @@ public final class OllamaRoutes {
     private void generate(RoutingContext rc) {
         long arrival = System.nanoTime();
         JsonRequest r = JsonRequest.parse(rc.body().buffer().getBytes());
-        String name = checkModel(r);
+        String name = modelName(r);
         refuseUnsupported(r, "images", "format", "template", "suffix");
         String prompt = r.optString("prompt", "");
         String system = r.optString("system", null);
@@ -98,12 +121,22 @@ public final class OllamaRoutes {
             throw ApiException.badRequest("raw", "'raw' cannot be combined with 'system'");
         }
         boolean stream = r.optBoolean("stream", true);
-        OllamaOptions options = OllamaOptions.parse(r, model.defaults());
-        if (prompt.isEmpty()) {
-            loaded(rc, name, false);
+        KeepAlive keepAlive = KeepAlive.fromJson(r.get("keep_alive"), "keep_alive");
+        if (prompt.isEmpty() && keepAlive != null && keepAlive.zero()) {
+            unload(rc, name, false);
             return;
         }
-        run(rc, name, false, stream, options, arrival, () -> {
+        withModel(rc, name, keepAlive, model -> generate(rc, model, name, prompt, system, raw, stream,
+                OllamaOptions.parse(r, model.defaults()), arrival));
+    }
+
+    private void generate(RoutingContext rc, ServedModel model, String name, String prompt, String system, boolean raw,
+                          boolean stream, OllamaOptions options, long arrival) {
+        if (prompt.isEmpty()) {
+            loaded(rc, name, false, "load");
+            return;
+        }
+        run(rc, model, name, false, stream, options, arrival, () -> {
             if (raw) {
                 return model.tokenizePrompt(prompt);
             }
@@ -119,15 +152,28 @@ public final class OllamaRoutes {
     private void chat(RoutingContext rc) {
         long arrival = System.nanoTime();
         JsonRequest r = JsonRequest.parse(rc.body().buffer().getBytes());
-        String name = checkModel(r);
+        String name = modelName(r);
         refuseUnsupported(r, "format", "tools");
         boolean stream = r.optBoolean("stream", true);
-        OllamaOptions options = OllamaOptions.parse(r, model.defaults());
+        KeepAlive keepAlive = KeepAlive.fromJson(r.get("keep_alive"), "keep_alive");
         JsonNode arr = r.get("messages");
-        if (arr == null || (arr.isArray() && arr.isEmpty())) {
-            loaded(rc, name, true);
+        boolean empty = arr == null || (arr.isArray() && arr.isEmpty());
+        if (empty && keepAlive != null && keepAlive.zero()) {
+            unload(rc, name, true);
             return;
         }
+        List<ChatMessage> messages = empty ? List.of() : messages(r, arr);
+        withModel(rc, name, keepAlive, model -> {
+            OllamaOptions options = OllamaOptions.parse(r, model.defaults());
+            if (empty) {
+                loaded(rc, name, true, "load");
+                return;
+            }
+            run(rc, model, name, true, stream, options, arrival, () -> model.tokenizeChat(model.renderConversation(messages)));
+        });
+    }
+
+    private static List<ChatMessage> messages(JsonRequest r, JsonNode arr) {
         if (!arr.isArray()) {
             throw r.wrongType("messages", "an array of messages", arr);
         }
@@ -145,7 +191,7 @@ public final class OllamaRoutes {
             }
             messages.add(new ChatMessage(role, m.optString("content", "")));
         }
-        run(rc, name, true, stream, options, arrival, () -> model.tokenizeChat(model.renderConversation(messages)));
+        return messages;
     }
 
     private static void refuseUnsupported(JsonRequest r, String... fields) {
@@ -157,8 +203,19 @@ public final class OllamaRoutes {
         }
     }
 
-    /** An empty prompt or conversation only loads the model, as in Ollama. */
-    private void loaded(RoutingContext rc, String name, boolean chat) {
+    /** keep_alive 0 without a prompt or messages unloads the model (never loading it to do so), as in Ollama. */
+    private void unload(RoutingContext rc, String name, boolean chat) {
+        ModelRequests.onContext(vertx.getOrCreateContext(), models.unload(name), (was, error) -> {
+            if (error != null) {
+                fail(rc, metrics, error);
+            } else {
+                loaded(rc, name, chat, "unload");
+            }
+        });
+    }
+
+    /** An empty prompt or conversation only loads the model (or unloads it), as in Ollama. */
+    private static void loaded(RoutingContext rc, String name, boolean chat, String reason) {
         ObjectNode o = Responses.object();
         o.put("model", name);
         o.put("created_at", Instant.now().toString());
@@ -170,14 +227,15 @@ public final class OllamaRoutes {
             o.put("response", "");
         }
         o.put("done", true);
-        o.put("done_reason", "load");
+        o.put("done_reason", reason);
         Responses.json(rc, 200, o);
     }
 
-    private void run(RoutingContext rc, String name, boolean chat, boolean stream, OllamaOptions options,
-                     long arrival, Callable<int[]> tokenize) {
+    private void run(RoutingContext rc, ServedModel model, String name, boolean chat, boolean stream,
+                     OllamaOptions options, long arrival, Callable<int[]> tokenize) {
         Context ctx = vertx.getOrCreateContext();
-        vertx.executeBlocking(tokenize).onComplete(done -> guard(rc, () -> {
+        ServingMetrics metrics = this.metrics.forModel(model.name());
+        vertx.executeBlocking(tokenize).onComplete(done -> guard(rc, metrics, () -> {
             if (done.failed()) {
                 throw Responses.asApiException(done.cause());
             }
@@ -192,58 +250,82 @@ public final class OllamaRoutes {
             GenerationSpec spec = new GenerationSpec(prompt, options.sampling(), budget, options.stop(), false, 0);
             OllamaResponder out = new OllamaResponder(chat, rc, metrics, name, stream, arrival);
             GenerationJob job = GenerationJob.start(Ids.random(), model, metrics, ctx, List.of(spec), out, arrival);
-            rc.response().closeHandler(v -> job.cancel());
+            rc.addEndHandler(v -> job.cancel()); // the client went away (after the end it cancels nothing)
             out.begin(job);
         }));
     }
 
     // ---- model information
 
-    private ObjectNode tags() {
-        ObjectNode body = Responses.object();
-        ObjectNode m = body.putArray("models").addObject();
-        m.put("name", model.name() + ":latest");
-        m.put("model", model.name() + ":latest");
-        m.put("modified_at", Instant.ofEpochSecond(model.modifiedEpochSeconds()).toString());
-        m.put("size", model.sizeBytes());
-        m.put("digest", model.digest());
-        m.set("details", details());
-        return body;
+    /** The stored models and the loaded ones (the store is read on a worker thread). */
+    private void tags(RoutingContext rc) {
+        vertx.executeBlocking(models::list).onComplete(done -> guard(rc, () -> {
+            if (done.failed()) {
+                throw Responses.asApiException(done.cause());
+            }
+            ObjectNode body = Responses.object();
+            ArrayNode list = body.putArray("models");
+            for (ListedModel l : done.result()) {
+                ObjectNode m = list.addObject();
+                m.put("name", l.name());
+                m.put("model", l.name());
+                m.put("modified_at", l.modified().toString());
+                m.put("size", l.size());
+                m.put("digest", l.digest());
+                m.set("details", details(l.family(), l.parameterSize(), l.quantization()));
+            }
+            Responses.json(rc, 200, body);
+        }));
     }
 
     private ObjectNode ps() {
         ObjectNode body = Responses.object();
-        ObjectNode m = body.putArray("models").addObject();
-        m.put("name", model.name() + ":latest");
-        m.put("model", model.name() + ":latest");
-        m.put("size", model.sizeBytes());
-        m.put("digest", model.digest());
-        m.set("details", details());
-        m.put("expires_at", "2318-01-01T00:00:00Z"); // loaded for as long as the server runs
-        m.put("size_vram", 0);
-        m.put("context_length", model.contextSize());
+        ArrayNode list = body.putArray("models");
+        for (LoadedStatus s : models.loaded()) {
+            ModelFacts f = s.model().facts();
+            ObjectNode m = list.addObject();
+            m.put("name", ListedModel.of(f).name());
+            m.put("model", ListedModel.of(f).name());
+            m.put("size", f.sizeBytes());
+            m.put("digest", f.digest());
+            m.set("details", details(f));
+            // for ever is a date far ahead, as Ollama writes keep_alive -1
+            m.put("expires_at", s.expiresAt() == null ? "2318-01-01T00:00:00Z" : s.expiresAt().toString());
+            m.put("size_vram", 0);
+            m.put("context_length", s.model().contextSize());
+        }
         return body;
     }
 
+    /** What the model's files say; a model that is not loaded is read, not loaded (as Ollama's show). */
     private void show(RoutingContext rc) {
         JsonRequest r = JsonRequest.parse(rc.body().buffer().getBytes());
-        checkModel(r);
+        String name = modelName(r);
         boolean verbose = r.optBoolean("verbose", false);
+        ModelRequests.onContext(vertx.getOrCreateContext(), models.inspect(name, f -> show(f, verbose)), (o, error) -> {
+            if (error != null) {
+                fail(rc, metrics, error);
+            } else {
+                Responses.json(rc, 200, o);
+            }
+        });
+    }
+
+    private static ObjectNode show(ModelFacts f, boolean verbose) {
         ObjectNode o = Responses.object();
-        ModelDefaults defaults = model.defaults();
-        o.put("license", defaults.licenses().isEmpty()
-                ? model.model().file().metadata().getString("general.license", "") : defaults.license());
-        o.put("modelfile", "# Modelfile generated by strata\nFROM " + model.path() + "\n" + defaults.modelfileInstructions());
+        ModelDefaults defaults = f.defaults();
+        o.put("license", defaults.licenses().isEmpty() ? f.metadata().getString("general.license", "") : defaults.license());
+        o.put("modelfile", "# Modelfile generated by strata\nFROM " + f.path() + "\n" + defaults.modelfileInstructions());
         o.put("parameters", defaults.parametersText());
-        o.put("template", model.templateSource());
+        o.put("template", f.templateSource());
         o.put("system", defaults.system().orElse(""));
         if (!defaults.messages().isEmpty()) {
             ArrayNode msgs = o.putArray("messages");
             defaults.messages().forEach(m -> msgs.addObject().put("role", m.role()).put("content", m.content()));
         }
-        o.set("details", details());
+        o.set("details", details(f));
         ObjectNode info = o.putObject("model_info");
-        Map<String, GgufValue> md = new TreeMap<>(model.model().file().metadata().asMap());
+        Map<String, GgufValue> md = new TreeMap<>(f.metadata().asMap());
         for (Map.Entry<String, GgufValue> e : md.entrySet()) {
             Object v = e.getValue().value();
             if (v instanceof io.strata.model.gguf.GgufArray a) {
@@ -260,29 +342,26 @@ public final class OllamaRoutes {
         }
         ArrayNode caps = o.putArray("capabilities");
         caps.add("completion");
-        o.put("modified_at", Instant.ofEpochSecond(model.modifiedEpochSeconds()).toString());
-        Responses.json(rc, 200, o);
+        o.put("modified_at", Instant.ofEpochSecond(f.modifiedEpochSeconds()).toString());
+        return o;
     }
 
-    private ObjectNode details() {
+    private static ObjectNode details(ModelFacts f) {
+        return details(f.architecture(), parameterSize(f.parameterCount()), f.dominantType());
+    }
+
+    private static ObjectNode details(String family, String parameterSize, String quantization) {
         ObjectNode d = Responses.object();
-        String arch = model.model().config().architecture().name().toLowerCase();
         d.put("parent_model", "");
         d.put("format", "gguf");
-        d.put("family", arch);
-        d.putArray("families").add(arch);
-        d.put("parameter_size", parameterSize(model.parameterCount()));
-        d.put("quantization_level", model.dominantType());
+        d.put("family", family);
+        d.putArray("families").add(family);
+        d.put("parameter_size", parameterSize);
+        d.put("quantization_level", quantization);
         return d;
     }
 
     static String parameterSize(long params) {
-        if (params >= 1_000_000_000L) {
-            return String.format(java.util.Locale.ROOT, "%.1fB", params / 1e9);
-        }
-        if (params >= 1_000_000L) {
-            return String.format(java.util.Locale.ROOT, "%.1fM", params / 1e6);
-        }
-        return String.format(java.util.Locale.ROOT, "%.1fK", params / 1e3);
+        return ListedModel.parameterSize(params);
     }
 }

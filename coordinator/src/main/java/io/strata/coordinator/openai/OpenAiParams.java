@@ -76,15 +76,6 @@ final class OpenAiParams {
         return JsonRequest.of(r.get("stream_options"), "stream_options").optBoolean("include_usage", false);
     }
 
-    static String checkModel(JsonRequest r, io.strata.coordinator.ServedModel model) {
-        String name = r.requireString("model");
-        if (!model.answersTo(name)) {
-            throw ApiException.notFound("model", "the model '" + name + "' does not exist; this server serves '"
-                    + model.name() + "'");
-        }
-        return name;
-    }
-
     /**
      * The token budget, refusing a request that cannot fit the context with a message naming both numbers.
      *

@@ -11,6 +11,10 @@ import io.strata.coordinator.api.Responses;
 import io.strata.coordinator.generation.GenerationJob;
 import io.strata.coordinator.generation.GenerationSpec;
 import io.strata.coordinator.metrics.ServingMetrics;
+import io.strata.coordinator.models.ListedModel;
+import io.strata.coordinator.models.ModelCatalog;
+import io.strata.coordinator.models.ModelRequests;
+import io.strata.coordinator.models.UnknownModelException;
 import io.strata.inference.sampling.SamplingParams;
 import io.strata.model.chat.ChatMessage;
 import io.vertx.core.Context;
@@ -21,6 +25,7 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * OpenAI's API: {@code POST /v1/completions}, {@code POST /v1/chat/completions}, {@code GET /v1/models[/{id}]}.
@@ -33,12 +38,12 @@ public final class OpenAiRoutes {
     private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant", "tool");
 
     private final Vertx vertx;
-    private final ServedModel model;
+    private final ModelCatalog models;
     private final ServingMetrics metrics;
 
-    public OpenAiRoutes(Vertx vertx, ServedModel model, ServingMetrics metrics) {
+    public OpenAiRoutes(Vertx vertx, ModelCatalog models, ServingMetrics metrics) {
         this.vertx = vertx;
-        this.model = model;
+        this.models = models;
         this.metrics = metrics;
     }
 
@@ -50,17 +55,28 @@ public final class OpenAiRoutes {
     }
 
     private void guard(RoutingContext rc, Runnable body) {
+        guard(rc, metrics, body);
+    }
+
+    private static void guard(RoutingContext rc, ServingMetrics metrics, Runnable body) {
         try {
             body.run();
         } catch (RuntimeException e) {
-            fail(rc, e);
+            fail(rc, metrics, e);
         }
     }
 
-    private void fail(RoutingContext rc, Throwable t) {
-        ApiException e = Responses.asApiException(t);
+    private static void fail(RoutingContext rc, ServingMetrics metrics, Throwable t) {
+        ApiException e = t instanceof UnknownModelException u ? ApiException.notFound("model", u.openAiMessage())
+                : Responses.asApiException(t);
         metrics.requestFailed(e.status());
         Responses.openAiError(rc, e);
+    }
+
+    /** {@code body} with the request's model (loaded first if it must be), on this request's context. */
+    private void withModel(RoutingContext rc, String name, Consumer<ServedModel> body) {
+        ModelRequests.withModel(rc, vertx.getOrCreateContext(), models, name, null,
+                m -> guard(rc, metrics.forModel(m.name()), () -> body.accept(m)), t -> fail(rc, metrics, t));
     }
 
     // ---- /v1/completions
@@ -68,8 +84,13 @@ public final class OpenAiRoutes {
     private void completions(RoutingContext rc) {
         long arrival = System.nanoTime();
         JsonRequest r = JsonRequest.parse(rc.body().buffer().getBytes());
-        String name = OpenAiParams.checkModel(r, model);
-        List<Object> prompts = prompts(r);
+        String name = r.requireString("model");
+        withModel(rc, name, model -> completions(rc, r, name, model, arrival));
+    }
+
+    private void completions(RoutingContext rc, JsonRequest r, String name, ServedModel model, long arrival) {
+        ServingMetrics metrics = this.metrics.forModel(model.name());
+        List<Object> prompts = prompts(r, model);
         int n = r.optInt("n", 1, MAX_CHOICES, 1);
         if (prompts.size() * n > MAX_CHOICES) {
             throw ApiException.badRequest("n", prompts.size() + " prompts x n=" + n + " choices exceed the limit of "
@@ -100,7 +121,7 @@ public final class OpenAiRoutes {
                 ids.add(p instanceof String s ? model.tokenizePrompt(s) : (int[]) p);
             }
             return ids;
-        }).onComplete(done -> guard(rc, () -> {
+        }).onComplete(done -> guard(rc, metrics, () -> {
             if (done.failed()) {
                 throw Responses.asApiException(done.cause());
             }
@@ -129,12 +150,12 @@ public final class OpenAiRoutes {
                     out.echo(i, p instanceof String s ? s : model.tokenizer().decode((int[]) p, true));
                 }
             }
-            start(rc, ctx, specs, out, arrival);
+            start(rc, ctx, model, metrics, specs, out, arrival);
         }));
     }
 
     /** prompt: a string, an array of strings, an array of token ids, or an array of arrays of token ids. */
-    private List<Object> prompts(JsonRequest r) {
+    private static List<Object> prompts(JsonRequest r, ServedModel model) {
         JsonNode p = r.get("prompt");
         if (p == null) {
             throw ApiException.badRequest("prompt", "'prompt' is required");
@@ -149,7 +170,7 @@ public final class OpenAiRoutes {
                     + "token ids, got " + (p.isArray() ? "an empty array" : JsonRequest.kind(p)));
         }
         if (p.get(0).isIntegralNumber()) {
-            out.add(tokenIds(p, "prompt"));
+            out.add(tokenIds(p, "prompt", model));
             return out;
         }
         for (int i = 0; i < p.size(); i++) {
@@ -157,7 +178,7 @@ public final class OpenAiRoutes {
             if (item.isTextual()) {
                 out.add(item.textValue());
             } else if (item.isArray()) {
-                out.add(tokenIds(item, "prompt[" + i + "]"));
+                out.add(tokenIds(item, "prompt[" + i + "]", model));
             } else {
                 throw ApiException.badRequest("prompt", "'prompt[" + i + "]' must be a string or an array of token ids, got "
                         + JsonRequest.kind(item));
@@ -166,7 +187,7 @@ public final class OpenAiRoutes {
         return out;
     }
 
-    private int[] tokenIds(JsonNode arr, String field) {
+    private static int[] tokenIds(JsonNode arr, String field, ServedModel model) {
         int[] ids = new int[arr.size()];
         int vocab = model.engine().vocabSize();
         for (int i = 0; i < ids.length; i++) {
@@ -191,8 +212,14 @@ public final class OpenAiRoutes {
     private void chat(RoutingContext rc) {
         long arrival = System.nanoTime();
         JsonRequest r = JsonRequest.parse(rc.body().buffer().getBytes());
-        String name = OpenAiParams.checkModel(r, model);
+        String name = r.requireString("model");
         List<ChatMessage> messages = messages(r);
+        withModel(rc, name, model -> chat(rc, r, name, model, messages, arrival));
+    }
+
+    private void chat(RoutingContext rc, JsonRequest r, String name, ServedModel model, List<ChatMessage> messages,
+                      long arrival) {
+        ServingMetrics metrics = this.metrics.forModel(model.name());
         int n = r.optInt("n", 1, MAX_CHOICES, 1);
         boolean stream = r.optBoolean("stream", false);
         boolean includeUsage = OpenAiParams.includeUsage(r, stream);
@@ -221,7 +248,7 @@ public final class OpenAiRoutes {
         boolean ignoreEos = r.optBoolean("ignore_eos", false);
         boolean tokenIds = r.optBoolean("return_tokens_as_token_ids", false);
         Context ctx = vertx.getOrCreateContext();
-        vertx.executeBlocking(() -> model.tokenizeChat(model.renderConversation(messages))).onComplete(done -> guard(rc, () -> {
+        vertx.executeBlocking(() -> model.tokenizeChat(model.renderConversation(messages))).onComplete(done -> guard(rc, metrics, () -> {
             if (done.failed()) {
                 Throwable c = done.cause();
                 throw c instanceof RuntimeException && !(c instanceof ApiException) && !(c instanceof IllegalArgumentException)
@@ -242,7 +269,7 @@ public final class OpenAiRoutes {
                     includeUsage, wantLp, arrival);
             out.tokensAsIds(tokenIds);
             out.promptGroups(new int[n]);
-            start(rc, ctx, specs, out, arrival);
+            start(rc, ctx, model, metrics, specs, out, arrival);
         }));
     }
 
@@ -296,40 +323,56 @@ public final class OpenAiRoutes {
         return text.toString();
     }
 
-    private void start(RoutingContext rc, Context ctx, List<GenerationSpec> specs, OpenAiResponder out, long arrival) {
+    private static void start(RoutingContext rc, Context ctx, ServedModel model, ServingMetrics metrics,
+                              List<GenerationSpec> specs, OpenAiResponder out, long arrival) {
         GenerationJob job = GenerationJob.start(Ids.random(), model, metrics, ctx, specs, out, arrival);
-        rc.response().closeHandler(v -> job.cancel());
+        rc.addEndHandler(v -> job.cancel()); // the client went away (after the end it cancels nothing)
         out.begin();
     }
 
     // ---- /v1/models
 
+    /** The stored models and the loaded ones (the store is read on a worker thread). */
     private void models(RoutingContext rc) {
-        ObjectNode body = Responses.object();
-        body.put("object", "list");
-        ArrayNode data = body.putArray("data");
-        data.add(modelObject());
-        Responses.json(rc, 200, body);
+        vertx.executeBlocking(models::list).onComplete(done -> guard(rc, () -> {
+            if (done.failed()) {
+                throw Responses.asApiException(done.cause());
+            }
+            ObjectNode body = Responses.object();
+            body.put("object", "list");
+            ArrayNode data = body.putArray("data");
+            for (ListedModel l : done.result()) {
+                data.add(modelObject(l.id(), l.modified().getEpochSecond(), l.contextLength()));
+            }
+            Responses.json(rc, 200, body);
+        }));
     }
 
+    /** One model, read and not loaded when it is not loaded already. */
     private void model(RoutingContext rc) {
         String id = rc.pathParam("id");
-        if (!model.answersTo(id)) {
-            throw ApiException.notFound("model", "the model '" + id + "' does not exist; this server serves '"
-                    + model.name() + "'");
-        }
-        Responses.json(rc, 200, modelObject());
+        ModelRequests.onContext(vertx.getOrCreateContext(),
+                models.inspect(id, f -> modelObject(f.name(), f.modifiedEpochSeconds(), f.contextSize())), (o, error) -> {
+                    if (error != null) {
+                        fail(rc, metrics, error);
+                    } else {
+                        Responses.json(rc, 200, o);
+                    }
+                });
     }
 
-    private ObjectNode modelObject() {
+    /** @param contextSize the context its requests get, 0 when unknown (not loaded): then no max_model_len */
+    private static ObjectNode modelObject(String id, long created, int contextSize) {
         ObjectNode m = Responses.object();
-        m.put("id", model.name());
+        m.put("id", id);
         m.put("object", "model");
-        m.put("created", model.modifiedEpochSeconds());
+        m.put("created", created);
         m.put("owned_by", "strata");
-        m.put("root", model.name());
+        m.put("root", id);
         m.putNull("parent");
-        m.put("max_model_len", model.contextSize());
+        if (contextSize > 0) {
+            m.put("max_model_len", contextSize);
+        }
         return m;
     }
 }

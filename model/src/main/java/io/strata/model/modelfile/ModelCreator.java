@@ -31,29 +31,58 @@ import java.util.function.Consumer;
 /**
  * {@code strata create}: turns a {@link Modelfile} into a stored model as {@code ollama create} does. FROM a GGUF
  * imports it (a hard link or a copy, never a change to the source) with a config blob read from it; FROM a Hugging
- * Face safetensors directory converts it to a GGUF first; FROM a stored model starts from its layers. TEMPLATE, SYSTEM and MESSAGE replace the base's layer of their type, PARAMETERs are
- * merged over the base's, LICENSEs are added.
+ * Face safetensors directory converts it to a GGUF first; FROM a stored model starts from its layers; FROM a pull
+ * reference ({@code hf://}, {@code oci://}, ...) pulls it into the store first (unless it is there), through the
+ * {@link Puller} it was given, then starts from it. TEMPLATE, SYSTEM and MESSAGE replace the base's layer of their
+ * type, PARAMETERs are merged over the base's, LICENSEs are added.
  */
 public final class ModelCreator {
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /**
+     * What a FROM pull reference becomes: the model stored under the name a pull gives it, pulled first when it is
+     * not there (the transports live in {@code io.strata.model.remote}, which depends on this package), or the file
+     * of a {@code file://} reference.
+     */
+    @FunctionalInterface
+    public interface Puller {
+        ResolvedModel resolve(String reference);
+    }
+
+    private static final Puller NO_PULLS = ref -> {
+        throw new IllegalStateException("this creator cannot pull " + ref);
+    };
+
     private final ModelStore store;
     private final ModelLocator locator;
+    private final Puller puller;
     private final Consumer<String> progress;
 
     /**
+     * A creator that cannot pull (a FROM pull reference is an error).
+     *
      * @param locator  resolves a FROM name (usually over the same store)
      * @param progress receives one status line per step ("using existing layer ...")
      */
     public ModelCreator(final ModelStore store, final ModelLocator locator, final Consumer<String> progress) {
+        this(store, locator, NO_PULLS, progress);
+    }
+
+    /** @param puller resolves a FROM pull reference, pulling it into {@code store} */
+    public ModelCreator(final ModelStore store, final ModelLocator locator, final Puller puller,
+                        final Consumer<String> progress) {
         this.store = store;
         this.locator = locator;
+        this.puller = puller;
         this.progress = progress;
     }
 
     public StoredModel create(final ModelName name, final Modelfile modelfile) {
+        // a pull runs before the store's lock is taken: a download may be long, and it takes the lock itself to store
+        final ResolvedModel pulled = modelfile.from() instanceof Modelfile.From.Pull p ? pull(p) : null;
         return store.withLock(() -> {
-            final Manifest base = base(modelfile.from());
+            final Manifest base = modelfile.from() instanceof Modelfile.From.Pull p
+                    ? fromResolved(pulled, p.line(), p.reference()) : base(modelfile.from());
             Manifest m = base;
             if (modelfile.template().isPresent()) {
                 m = m.replacing(MediaTypes.TEMPLATE, text(modelfile.template().get().value(), MediaTypes.TEMPLATE));
@@ -101,18 +130,35 @@ public final class ModelCreator {
                 } catch (ModelLocator.ModelNotFoundException e) {
                     throw new ModelfileException(r.line(), "FROM " + e.getMessage());
                 }
-                yield switch (resolved) {
-                    case ResolvedModel.Stored s -> {
-                        progress.accept("using model " + s.model().name().displayShortest());
-                        yield s.model().manifest();
-                    }
-                    case ResolvedModel.File f -> Files.isDirectory(f.gguf()) ? importDirectory(f.gguf(), r.line())
-                            : importGguf(f.gguf(), r.line());
-                    case ResolvedModel.Packaged p -> throw new ModelfileException(r.line(), "FROM " + r.name()
-                            + " is the model packaged in " + p.model().jar() + "; create from a GGUF or a stored model");
-                };
+                yield fromResolved(resolved, r.line(), r.name());
             }
+            case Modelfile.From.Pull p -> throw new IllegalStateException("pulled before the lock: " + p.reference());
         };
+    }
+
+    private Manifest fromResolved(final ResolvedModel resolved, final int line, final String what) {
+        return switch (resolved) {
+            case ResolvedModel.Stored s -> {
+                progress.accept("using model " + s.model().name().displayShortest());
+                yield s.model().manifest();
+            }
+            case ResolvedModel.File f -> Files.isDirectory(f.gguf()) ? importDirectory(f.gguf(), line)
+                    : importGguf(f.gguf(), line);
+            case ResolvedModel.Packaged p -> throw new ModelfileException(line, "FROM " + what
+                    + " is the model packaged in " + p.model().jar() + "; create from a GGUF or a stored model");
+        };
+    }
+
+    /** The FROM reference pulled (or found in the store); any failure names the Modelfile's line. */
+    private ResolvedModel pull(final Modelfile.From.Pull p) {
+        progress.accept("pulling " + p.reference());
+        try {
+            return puller.resolve(p.reference());
+        } catch (ModelfileException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new ModelfileException(p.line(), "FROM " + p.reference() + ": " + e.getMessage());
+        }
     }
 
     private Manifest importGguf(final Path path, final int line) {

@@ -28,6 +28,12 @@ public record Modelfile(From from, ModelParameters parameters, Optional<Text> te
 
         /** Neither: a model in the store or a file name on STRATA_MODEL_PATH. */
         record Reference(String name, int line) implements From {}
+
+        /**
+         * A pull reference ({@code hf://}, {@code oci://}, {@code ollama://}, {@code https://}, {@code file://}):
+         * pulled into the store first unless it is there already.
+         */
+        record Pull(String reference, int line) implements From {}
     }
 
     /** A text argument and the line its instruction starts on. */

@@ -53,7 +53,7 @@ public final class ModelfileParser {
             final String word = word();
             switch (word.toUpperCase(Locale.ROOT)) {
                 case "FROM" -> {
-                    final String v = requireValue("FROM", at, "a GGUF file, a model name or a directory");
+                    final String v = requireValue("FROM", at, "a GGUF file, a model name, a directory or a pull reference");
                     if (from != null) {
                         throw new ModelfileException(at, "a second FROM (the first is on line " + from.line() + ")");
                     }
@@ -128,6 +128,9 @@ public final class ModelfileParser {
     }
 
     private Modelfile.From classifyFrom(final String value, final int at) {
+        if (SCHEME.matcher(value).lookingAt()) {
+            return new Modelfile.From.Pull(value, at); // checked and pulled when the model is created
+        }
         final String expanded = value.startsWith("~/") ? System.getProperty("user.home") + value.substring(1) : value;
         final Path p = baseDir.resolve(expanded);
         if (Files.isRegularFile(p)) {
@@ -142,6 +145,9 @@ public final class ModelfileParser {
         }
         return new Modelfile.From.Reference(value, at);
     }
+
+    /** The start of a URL-like reference ({@code hf://}, {@code oci://}, ...): never a file name. */
+    private static final java.util.regex.Pattern SCHEME = java.util.regex.Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*://");
 
     private String requireValue(final String what, final int at, final String expected) {
         final String v = value();

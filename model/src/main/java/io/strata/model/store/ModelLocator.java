@@ -82,21 +82,9 @@ public final class ModelLocator {
 
     /** What the reference names: the packaged model, a stored model, or a file. */
     public ResolvedModel resolve(String model) {
-        if (packaged != null && packaged.answersTo(model)) {
-            return new ResolvedModel.Packaged(packaged);
-        }
-        if (store != null) {
-            Optional<ModelName> name = ModelName.tryParse(model);
-            if (name.isPresent()) {
-                Optional<StoredModel> stored = store.find(name.get());
-                if (stored.isPresent()) {
-                    return new ResolvedModel.Stored(stored.get(), store.modelFile(stored.get()));
-                }
-            }
-        }
-        Optional<Path> onPath = onSearchPath(model);
-        if (onPath.isPresent()) {
-            return new ResolvedModel.File(onPath.get());
+        Optional<ResolvedModel> named = findNamed(model);
+        if (named.isPresent()) {
+            return named.get();
         }
         Path direct = Path.of(model);
         if (Files.exists(direct)) {
@@ -105,9 +93,30 @@ public final class ModelLocator {
         throw new ModelNotFoundException(model, roots, store);
     }
 
-    /** A name without '/' in a search folder or one of its immediate subfolders. */
+    /**
+     * What a name (never a path) resolves to: the packaged model, a stored model, or a file name on the search path.
+     * This is the lookup for names that come over the network, which must not reach arbitrary files.
+     */
+    public Optional<ResolvedModel> findNamed(String model) {
+        if (packaged != null && packaged.answersTo(model)) {
+            return Optional.of(new ResolvedModel.Packaged(packaged));
+        }
+        if (store != null) {
+            Optional<ModelName> name = ModelName.tryParse(model);
+            if (name.isPresent()) {
+                Optional<StoredModel> stored = store.find(name.get());
+                if (stored.isPresent()) {
+                    return Optional.of(new ResolvedModel.Stored(stored.get(), store.modelFile(stored.get())));
+                }
+            }
+        }
+        return onSearchPath(model).map(ResolvedModel.File::new);
+    }
+
+    /** A name without '/' (and not '.' or '..') in a search folder or one of its immediate subfolders. */
     private Optional<Path> onSearchPath(String model) {
-        if (model.contains("/") || model.isBlank()) {
+        if (model.contains("/") || model.contains("\\") || model.isBlank() || model.equals(".") || model.equals("..")
+                || model.indexOf('\0') >= 0) {
             return Optional.empty();
         }
         for (Path root : roots) {

@@ -70,6 +70,15 @@ class ModelfileParserTest {
     }
 
     @Test
+    void fromAPullReferenceIsKeptForThePullEvenWhenAFolderOfThatNameExists(@TempDir Path dir) throws Exception {
+        Files.createDirectories(dir.resolve("hf:"));
+        assertEquals(new Modelfile.From.Pull("hf://ggml-org/models/stories260K.gguf", 2),
+                ModelfileParser.parse("# base\nFROM hf://ggml-org/models/stories260K.gguf", dir).from());
+        assertEquals(new Modelfile.From.Pull("oci://127.0.0.1:5000/m/tiny:v1", 1),
+                ModelfileParser.parse("FROM \"oci://127.0.0.1:5000/m/tiny:v1\"", dir).from());
+    }
+
+    @Test
     void fromAFileOrDirectoryIsResolvedAgainstTheModelfilesFolder(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve("w.gguf"), "x");
         Files.createDirectories(dir.resolve("hf"));
