@@ -39,7 +39,7 @@ public final class DotOperand {
     int pairTokens;
 
     /** The smallest batch for which the pair layout is written (the tile kernels' smallest tile). */
-    static final int MIN_PAIR_TOKENS = VectorTileDots.TILE;
+    static final int MIN_PAIR_TOKENS = VectorTileDots.SMALL_TILE;
 
     DotOperand(QuantizedActivations converted, int cols) {
         this.converted = converted;

@@ -107,6 +107,10 @@ abstract class RowKernel {
             VectorTileDots.q4_0Repackedx8(w, row, x, token, out, o, stride);
         }
 
+        void smallTile(MemorySegment w, long row, DotOperand x, int token, float[] out, int o, int stride) {
+            VectorTileDots.q4_0Repackedx4(w, row, x, token, out, o, stride);
+        }
+
         @Override
         void dotStreams(MemorySegment w, long rowA, long rowB, long rowBytes, DotOperand x, int token, float[] out,
                         int oA, int oB) {
@@ -176,6 +180,10 @@ abstract class RowKernel {
                     VectorTileDots.q8_0Tile(w, row, x, token, out, o, stride);
                 }
 
+                void smallTile(MemorySegment w, long row, DotOperand x, int token, float[] out, int o, int stride) {
+                    VectorTileDots.q8_0Tile4(w, row, x, token, out, o, stride);
+                }
+
                 @Override
                 void dotStreams(MemorySegment w, long rowA, long rowB, long rowBytes, DotOperand x, int token,
                                 float[] out, int oA, int oB) {
@@ -204,6 +212,10 @@ abstract class RowKernel {
 
                 void tile(MemorySegment w, long row, DotOperand x, int token, float[] out, int o, int stride) {
                     VectorTileDots.q4_0Tile(w, row, x, token, out, o, stride);
+                }
+
+                void smallTile(MemorySegment w, long row, DotOperand x, int token, float[] out, int o, int stride) {
+                    VectorTileDots.q4_0Tile4(w, row, x, token, out, o, stride);
                 }
             } : new Tiled(2) {
                 float dot(MemorySegment w, long row, DotOperand x, int token) {
@@ -244,9 +256,11 @@ abstract class RowKernel {
     }
 
     /**
-     * The wide (512-bit) kernels: 8-token tiles ({@link VectorTileDots}) and, where the type has them, 4-row tiles
-     * for the tokens that no token tile takes ({@link VectorRowTileDots}); the single-token form for the rest. (A
-     * 4-token form of the 8-token kernel, a branch per block, was deoptimized and recompiled back and forth.)
+     * The wide (512-bit) kernels: 8- and 4-token tiles ({@link VectorTileDots}; a batch takes 8-token tiles, then one
+     * 4-token tile where 4 or more tokens remain) and, where the type has them, 4-row tiles for the tokens that no
+     * token tile takes ({@link VectorRowTileDots}); the single-token form for the rest. (The 4-token tile is a method
+     * of its own: a 4-token form of the 8-token kernel, a branch per block, was deoptimized and recompiled back and
+     * forth.)
      */
     private abstract static class WideTiles extends RowKernel {
         private final int streamRows;
@@ -258,6 +272,9 @@ abstract class RowKernel {
 
         /** Tokens token .. token + 7. */
         abstract void tile(MemorySegment w, long row, DotOperand x, int token, float[] out, int o, int stride);
+
+        /** Tokens token .. token + 3. */
+        abstract void smallTile(MemorySegment w, long row, DotOperand x, int token, float[] out, int o, int stride);
 
         @Override
         final void dotTile(MemorySegment w, long row, DotOperand x, int token, float[] out, int o, int stride) {
@@ -273,6 +290,9 @@ abstract class RowKernel {
             while (t + VectorTileDots.TILE <= to && (t & 7) == 0) {
                 t += VectorTileDots.TILE;
             }
+            if (t + VectorTileDots.SMALL_TILE <= to && (t & 3) == 0) {
+                t += VectorTileDots.SMALL_TILE;
+            }
             return t - from;
         }
 
@@ -285,8 +305,12 @@ abstract class RowKernel {
         final void dotRow(MemorySegment w, long row, DotOperand x, int from, int to, float[] out, int r, int stride) {
             int t = from;
             int end = from + tileTokens(x, from, to);
-            for (; t < end; t += VectorTileDots.TILE) {
+            for (; t + VectorTileDots.TILE <= end; t += VectorTileDots.TILE) {
                 tile(w, row, x, t, out, t * stride + r, stride);
+            }
+            if (t < end) {
+                smallTile(w, row, x, t, out, t * stride + r, stride);
+                t += VectorTileDots.SMALL_TILE;
             }
             for (; t < to; t++) {
                 out[t * stride + r] = dot(w, row, x, t);

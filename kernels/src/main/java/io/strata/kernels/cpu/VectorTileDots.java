@@ -41,6 +41,8 @@ final class VectorTileDots {
 
     /** Tokens per large tile. */
     static final int TILE = 8;
+    /** Tokens per small tile: the batches of 4-7 decode tokens a few running sequences make. */
+    static final int SMALL_TILE = 4;
 
     /** The 32 quant bytes of a block, twice: [qs 0-31 | qs 0-31] as longs. */
     private static final VectorShuffle<Long> TWICE_256 = VectorShuffle.fromValues(LongVector.SPECIES_512,
@@ -130,6 +132,58 @@ final class VectorTileDots {
         out[o + 7 * stride] = h3.lane(8);
     }
 
+    /**
+     * {@link #q8_0Tile} for 4 tokens (token % 4 == 0): the batches of 4-7 tokens that continuous batching makes from
+     * a few running sequences, which the single-token kernel would take one token at a time (it unpacks each block
+     * once per token; this once per 4).
+     */
+    static void q8_0Tile4(MemorySegment w, long row, DotOperand x, int token, float[] out, int o, int stride) {
+        // the checks, written out (they also keep the kernel above C2's FreqInlineSize, see q8_0Tile)
+        if (x.pairQuants == null || token < 0 || token % SMALL_TILE != 0 || token + SMALL_TILE > x.pairTokens) {
+            throw new IllegalArgumentException("a tile of " + SMALL_TILE + " tokens at token " + token
+                    + " is not in the pair layout (" + x.pairTokens + " tokens)");
+        }
+        if (row < 0 || row + (long) Q8_0_BYTES * (x.cols / GROUP) > w.byteSize()) {
+            throw new IllegalArgumentException("a Q8_0 row at byte " + row + " of " + w.byteSize() + " ("
+                    + x.cols + " columns)");
+        }
+        Objects.checkFromIndexSize(o, (SMALL_TILE - 1) * stride + 1, out.length);
+        int blocks = x.cols / GROUP;
+        short[] y = x.pairQuants;
+        float[] ys = x.pairScales;
+        int k0 = (token >> 1) * blocks;
+        FloatVector a0 = FloatVector.zero(FLOATS_W);
+        FloatVector a1 = a0;
+        for (int b = 0; b < blocks; b++) {
+            long at = row + (long) Q8_0_BYTES * b;
+            FloatVector dx = FloatVector.broadcast(FLOATS_W, f16(w, at));
+            LongVector qs = LongVector.fromMemorySegment(LongVector.SPECIES_256, w, at + 2, LE);
+            ShortVector q = ((LongVector) qs.reinterpretShape(LongVector.SPECIES_512, 0)).rearrange(TWICE_256)
+                    .reinterpretAsShorts();
+            ShortVector even = q.lanewise(LSHL, 8).lanewise(ASHR, 8);
+            ShortVector odd = q.lanewise(ASHR, 8);
+            int p = k0 + b;
+            IntVector i0 = even.mul(ShortVector.fromArray(SHORTS_W, y, 64 * (p)))
+                    .add(odd.mul(ShortVector.fromArray(SHORTS_W, y, 64 * (p) + 32))).reinterpretAsInts();
+            a0 = ((FloatVector) i0.lanewise(ASHR, 16).add(i0.lanewise(LSHL, 16).lanewise(ASHR, 16)).convert(I2F, 0))
+                    .fma(dx.mul(FloatVector.fromArray(FLOATS_W, ys, 16 * (p))), a0);
+            IntVector i1 = even.mul(ShortVector.fromArray(SHORTS_W, y, 64 * (p + blocks)))
+                    .add(odd.mul(ShortVector.fromArray(SHORTS_W, y, 64 * (p + blocks) + 32))).reinterpretAsInts();
+            a1 = ((FloatVector) i1.lanewise(ASHR, 16).add(i1.lanewise(LSHL, 16).lanewise(ASHR, 16)).convert(I2F, 0))
+                    .fma(dx.mul(FloatVector.fromArray(FLOATS_W, ys, 16 * (p + blocks))), a1);
+        }
+        FloatVector s0 = a0.add(a0.rearrange(FOLD_4));
+        FloatVector t0 = s0.add(s0.rearrange(FOLD_2));
+        FloatVector h0 = t0.add(t0.rearrange(FOLD_1));
+        FloatVector s1 = a1.add(a1.rearrange(FOLD_4));
+        FloatVector t1 = s1.add(s1.rearrange(FOLD_2));
+        FloatVector h1 = t1.add(t1.rearrange(FOLD_1));
+        out[o] = h0.lane(0);
+        out[o + stride] = h0.lane(8);
+        out[o + 2 * stride] = h1.lane(0);
+        out[o + 3 * stride] = h1.lane(8);
+    }
+
     // ---- Q4_0 (vec_dot order) ----------------------------------------------------------------------------------
 
     /**
@@ -201,6 +255,53 @@ final class VectorTileDots {
         out[o + 7 * stride] = h3.lane(8);
     }
 
+    /** {@link #q4_0Tile} for 4 tokens (token % 4 == 0), as {@link #q8_0Tile4}. */
+    static void q4_0Tile4(MemorySegment w, long row, DotOperand x, int token, float[] out, int o, int stride) {
+        if (x.pairQuants == null || token < 0 || token % SMALL_TILE != 0 || token + SMALL_TILE > x.pairTokens) {
+            throw new IllegalArgumentException("a tile of " + SMALL_TILE + " tokens at token " + token
+                    + " is not in the pair layout (" + x.pairTokens + " tokens)");
+        }
+        if (row < 0 || row + (long) Q4_0_BYTES * (x.cols / GROUP) > w.byteSize()) {
+            throw new IllegalArgumentException("a Q4_0 row at byte " + row + " of " + w.byteSize() + " ("
+                    + x.cols + " columns)");
+        }
+        Objects.checkFromIndexSize(o, (SMALL_TILE - 1) * stride + 1, out.length);
+        int blocks = x.cols / GROUP;
+        short[] y = x.pairQuants;
+        float[] ys = x.pairScales;
+        int k0 = (token >> 1) * blocks;
+        FloatVector a0 = FloatVector.zero(FLOATS_W);
+        FloatVector a1 = a0;
+        for (int b = 0; b < blocks; b++) {
+            long at = row + (long) Q4_0_BYTES * b;
+            FloatVector dx = FloatVector.broadcast(FLOATS_W, f16(w, at));
+            LongVector qs = LongVector.fromMemorySegment(LongVector.SPECIES_128, w, at + 2, LE);
+            IntVector n = ((LongVector) qs.reinterpretShape(LongVector.SPECIES_512, 0)).rearrange(FOUR_TIMES_128)
+                    .reinterpretAsInts().lanewise(LSHR, NIBBLE_SHIFT_W);
+            ShortVector even = n.and(LOW_NIBBLE_OF_SHORTS).reinterpretAsShorts().sub((short) 8);
+            ShortVector odd = n.lanewise(LSHR, 8).and(LOW_NIBBLE_OF_SHORTS).reinterpretAsShorts().sub((short) 8);
+            int p = k0 + b;
+            IntVector i0 = even.mul(ShortVector.fromArray(SHORTS_W, y, 64 * (p)))
+                    .add(odd.mul(ShortVector.fromArray(SHORTS_W, y, 64 * (p) + 32))).reinterpretAsInts();
+            a0 = ((FloatVector) i0.mul(0x10001).lanewise(ASHR, 16).convert(I2F, 0))
+                    .fma(dx.mul(FloatVector.fromArray(FLOATS_W, ys, 16 * (p))), a0);
+            IntVector i1 = even.mul(ShortVector.fromArray(SHORTS_W, y, 64 * (p + blocks)))
+                    .add(odd.mul(ShortVector.fromArray(SHORTS_W, y, 64 * (p + blocks) + 32))).reinterpretAsInts();
+            a1 = ((FloatVector) i1.mul(0x10001).lanewise(ASHR, 16).convert(I2F, 0))
+                    .fma(dx.mul(FloatVector.fromArray(FLOATS_W, ys, 16 * (p + blocks))), a1);
+        }
+        FloatVector s0 = a0.add(a0.rearrange(FOLD_4));
+        FloatVector t0 = s0.add(s0.rearrange(FOLD_2));
+        FloatVector h0 = t0.add(t0.rearrange(FOLD_1));
+        FloatVector s1 = a1.add(a1.rearrange(FOLD_4));
+        FloatVector t1 = s1.add(s1.rearrange(FOLD_2));
+        FloatVector h1 = t1.add(t1.rearrange(FOLD_1));
+        out[o] = h0.lane(0);
+        out[o + stride] = h0.lane(8);
+        out[o + 2 * stride] = h1.lane(0);
+        out[o + 3 * stride] = h1.lane(8);
+    }
+
     // ---- Q4_0 repacked GEMV order ------------------------------------------------------------------------------
 
     /**
@@ -259,6 +360,64 @@ final class VectorTileDots {
             out[o + i * stride] = acc.lane(i);
         }
     }
+
+    /**
+     * {@link #q4_0Repackedx8} for 4 tokens (token % 4 == 0): the two pairs' block sums reduced into one 4-lane vector
+     * (lane i = token + i), as the 4-row tile of {@link VectorRowTileDots} reduces its rows.
+     */
+    static void q4_0Repackedx4(MemorySegment w, long row, DotOperand x, int token, float[] out, int o, int stride) {
+        if (x.pairQuants == null || token < 0 || token % SMALL_TILE != 0 || token + SMALL_TILE > x.pairTokens) {
+            throw new IllegalArgumentException("a tile of " + SMALL_TILE + " tokens at token " + token
+                    + " is not in the pair layout (" + x.pairTokens + " tokens)");
+        }
+        if (row < 0 || row + (long) Q4_0_BYTES * (x.cols / GROUP) > w.byteSize()) {
+            throw new IllegalArgumentException("a repacked Q4_0 row at byte " + row + " of " + w.byteSize() + " ("
+                    + x.cols + " columns)");
+        }
+        Objects.checkFromIndexSize(o, (SMALL_TILE - 1) * stride + 1, out.length);
+        int blocks = x.cols / GROUP;
+        short[] y = x.pairQuants;
+        float[] dy = x.octetScales;
+        int k0 = (token >> 1) * blocks;
+        int s0 = 8 * (token >> 3) * blocks + (token & 7);
+        FloatVector acc = FloatVector.zero(FloatVector.SPECIES_128);
+        for (int b = 0; b < blocks; b++) {
+            long at = row + (long) Q4_0_BYTES * b;
+            float dx = f16(w, at);
+            LongVector qs = LongVector.fromMemorySegment(LongVector.SPECIES_128, w, at + 2, LE);
+            IntVector n = ((LongVector) qs.reinterpretShape(LongVector.SPECIES_512, 0)).rearrange(FOUR_TIMES_128)
+                    .reinterpretAsInts().lanewise(LSHR, NIBBLE_SHIFT_W);
+            ShortVector even = n.and(LOW_NIBBLE_OF_SHORTS).reinterpretAsShorts().sub((short) 8);
+            ShortVector odd = n.lanewise(LSHR, 8).and(LOW_NIBBLE_OF_SHORTS).reinterpretAsShorts().sub((short) 8);
+            int p = 64 * (k0 + b);
+            int pb = 64 * blocks;
+            IntVector l01 = even.mul(ShortVector.fromArray(SHORTS_W, y, p))
+                    .add(odd.mul(ShortVector.fromArray(SHORTS_W, y, p + 32)))
+                    .reinterpretAsInts().mul(0x10001).lanewise(ASHR, 16);
+            IntVector l23 = even.mul(ShortVector.fromArray(SHORTS_W, y, p + pb))
+                    .add(odd.mul(ShortVector.fromArray(SHORTS_W, y, p + pb + 32)))
+                    .reinterpretAsInts().mul(0x10001).lanewise(ASHR, 16);
+            // the sums of the four 8-lane groups, lane i = token + i (exact, in any order): quads, pairs, lanes
+            IntVector quads = QUADS_LO.selectFrom(l01, l23).add(QUADS_HI.selectFrom(l01, l23));
+            IntVector pairs = quads.add(quads.rearrange(SWAP_PAIRS));
+            IntVector total = pairs.add(pairs.rearrange(SWAP_LANES));
+            IntVector sums = (IntVector) total.rearrange(QUAD_HEADS).reinterpretShape(IntVector.SPECIES_128, 0);
+            FloatVector scale = FloatVector.fromArray(FloatVector.SPECIES_128, dy, s0 + 8 * b).mul(dx);
+            acc = ((FloatVector) sums.convert(I2F, 0)).fma(scale, acc);
+        }
+        out[o] = acc.lane(0);
+        out[o + stride] = acc.lane(1);
+        out[o + 2 * stride] = acc.lane(2);
+        out[o + 3 * stride] = acc.lane(3);
+    }
+
+    /** Within each quad: lanes (2, 3, 0, 1), then (1, 0, 3, 2); the quads' lane 0 to lanes 0-3. */
+    private static final VectorShuffle<Integer> SWAP_PAIRS = VectorShuffle.fromValues(INTS_W,
+            2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
+    private static final VectorShuffle<Integer> SWAP_LANES = VectorShuffle.fromValues(INTS_W,
+            1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14);
+    private static final VectorShuffle<Integer> QUAD_HEADS = VectorShuffle.fromValues(INTS_W,
+            0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12);
 
     /** Lanes 0-3 (4-7) of each 8-lane group of two 16-lane vectors [A | B], [C | D]: [A lo, B lo, C lo, D lo]. */
     private static final IntVector QUADS_LO = IntVector.fromArray(INTS_W,
