@@ -1,5 +1,7 @@
 package io.strata.kernels.cpu;
 
+import jdk.incubator.vector.FloatVector;
+
 /**
  * The element-wise and reduction operations of a transformer layer, in float32 with ggml's CPU numerics
  * (formats.md 3.5, 3.6, 4.3) so that results agree with llama.cpp to the last bits where that is cheap.
@@ -25,37 +27,38 @@ public final class Ops {
 
     /**
      * Dot product with ggml_vec_dot_f32's AVX2 summation order: 4 x 8-lane FMA accumulators over whole 32-element
-     * chunks (element i goes to accumulator (i/8)%4, lane i%8), reduced as GGML_F32x8_REDUCE; leftovers added in
-     * order, unfused: the attention goldens get worse with fused leftovers (checked on stories260K-F16/BF16, whose
-     * head dimension of 8 is all leftovers). Written lane by lane so that it needs no scratch array.
+     * chunks (element i goes to accumulator (i/8)%4, lane i%8), reduced as GGML_F32x8_REDUCE ((acc0 + acc2) +
+     * (acc1 + acc3) lane-wise, then lane l + lane l + 4, then (t0 + t1) + (t2 + t3)); leftovers added in order,
+     * unfused: the attention goldens get worse with fused leftovers (checked on stories260K-F16/BF16, whose head
+     * dimension of 8 is all leftovers). Attention's scores and weighted values: 256-bit vectors, as ggml's own
+     * accumulators, so each lane is the same FMA chain as before, 8 at a time.
      */
     public static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
         int whole = n & ~31;
         float sum = 0f;
         if (whole > 0) {
-            float t0 = reducedLane(a, aOff, b, bOff, whole, 0) + reducedLane(a, aOff, b, bOff, whole, 4);
-            float t1 = reducedLane(a, aOff, b, bOff, whole, 1) + reducedLane(a, aOff, b, bOff, whole, 5);
-            float t2 = reducedLane(a, aOff, b, bOff, whole, 2) + reducedLane(a, aOff, b, bOff, whole, 6);
-            float t3 = reducedLane(a, aOff, b, bOff, whole, 3) + reducedLane(a, aOff, b, bOff, whole, 7);
-            sum = (t0 + t1) + (t2 + t3);
+            FloatVector acc0 = FloatVector.zero(VectorLanes.FLOATS);
+            FloatVector acc1 = acc0;
+            FloatVector acc2 = acc0;
+            FloatVector acc3 = acc0;
+            for (int c = 0; c < whole; c += 32) {
+                acc0 = FloatVector.fromArray(VectorLanes.FLOATS, a, aOff + c)
+                        .fma(FloatVector.fromArray(VectorLanes.FLOATS, b, bOff + c), acc0);
+                acc1 = FloatVector.fromArray(VectorLanes.FLOATS, a, aOff + c + 8)
+                        .fma(FloatVector.fromArray(VectorLanes.FLOATS, b, bOff + c + 8), acc1);
+                acc2 = FloatVector.fromArray(VectorLanes.FLOATS, a, aOff + c + 16)
+                        .fma(FloatVector.fromArray(VectorLanes.FLOATS, b, bOff + c + 16), acc2);
+                acc3 = FloatVector.fromArray(VectorLanes.FLOATS, a, aOff + c + 24)
+                        .fma(FloatVector.fromArray(VectorLanes.FLOATS, b, bOff + c + 24), acc3);
+            }
+            FloatVector r = acc0.add(acc2).add(acc1.add(acc3));
+            FloatVector t = r.add(r.rearrange(VectorLanes.HIGH_HALF));
+            sum = (t.lane(0) + t.lane(1)) + (t.lane(2) + t.lane(3));
         }
         for (int i = whole; i < n; i++) {
             sum += a[aOff + i] * b[bOff + i];
         }
         return sum;
-    }
-
-    /** Lane l of (acc0 + acc2) + (acc1 + acc3), each acc_k the FMA chain over elements 32c + 8k + l. */
-    private static float reducedLane(float[] a, int aOff, float[] b, int bOff, int whole, int l) {
-        float acc0 = 0, acc1 = 0, acc2 = 0, acc3 = 0;
-        for (int c = 0; c < whole; c += 32) {
-            int i = c + l;
-            acc0 = Math.fma(a[aOff + i], b[bOff + i], acc0);
-            acc1 = Math.fma(a[aOff + i + 8], b[bOff + i + 8], acc1);
-            acc2 = Math.fma(a[aOff + i + 16], b[bOff + i + 16], acc2);
-            acc3 = Math.fma(a[aOff + i + 24], b[bOff + i + 24], acc3);
-        }
-        return (acc0 + acc2) + (acc1 + acc3);
     }
 
     /** ggml_v_expf: the 8-wide vector exp of ggml's AVX2 build, one lane at a time (formats.md 3.6). */
