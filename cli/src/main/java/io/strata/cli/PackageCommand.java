@@ -2,7 +2,10 @@ package io.strata.cli;
 
 import io.strata.cli.pack.ModelPackager;
 import io.strata.coordinator.ServedModel;
+import io.strata.model.convert.FileType;
+import io.strata.model.convert.GgufConverter;
 import io.strata.model.gguf.GgufFile;
+import io.strata.model.hf.HfModel;
 import io.strata.model.modelfile.ModelDefaults;
 import io.strata.model.store.ModelLocator;
 import io.strata.model.store.ResolvedModel;
@@ -29,7 +32,8 @@ import java.util.concurrent.Callable;
         + " 'java -jar NAME.jar' serves it, 'java -jar NAME.jar run PROMPT' runs it.")
 final class PackageCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "MODEL", description = "A stored model's name, a GGUF path, or a file name on STRATA_MODEL_PATH.")
+    @Parameters(index = "0", paramLabel = "MODEL", description = "A stored model's name, a GGUF path, a Hugging Face"
+            + " model directory (converted to GGUF F16, or BF16 for a BF16 checkpoint), or a file name on STRATA_MODEL_PATH.")
     String model;
 
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "NAME.jar", description = "The jar to write (replaced if it exists).")
@@ -45,12 +49,44 @@ final class PackageCommand implements Callable<Integer> {
         }
         ModelLocator locator = ModelLocator.fromEnvironment();
         ResolvedModel resolved = ServeCommand.resolve(locator, model);
+        if (resolved instanceof ResolvedModel.File f && Files.isDirectory(f.gguf())) {
+            return packageDirectory(locator, f.gguf());
+        }
+        return packageModel(locator, resolved, null);
+    }
+
+    /**
+     * A Hugging Face directory: converted to a GGUF first, as {@code strata create} imports one (F16, or BF16 for a
+     * BF16 checkpoint: nothing rounded twice), next to the output, packaged under the directory's name, then deleted.
+     */
+    private Integer packageDirectory(ModelLocator locator, Path dir) throws Exception {
+        if (!HfModel.isModelDirectory(dir)) {
+            throw new IllegalArgumentException(dir + " is a directory but not a Hugging Face model (no config.json"
+                    + " with safetensors weights); package a GGUF file, a stored model or a model directory");
+        }
+        Path parent = output.toAbsolutePath().getParent();
+        Files.createDirectories(parent);
+        Path gguf = Files.createTempFile(parent, ".strata-package-", ".gguf");
+        try {
+            try (HfModel m = HfModel.open(dir)) {
+                FileType type = GgufConverter.losslessType(m);
+                System.err.println("converting " + dir + " to GGUF (" + type + ")");
+                GgufConverter.convert(m, type, gguf, false, line -> System.err.println(line));
+            }
+            String dirName = dir.toAbsolutePath().normalize().getFileName().toString();
+            return packageModel(locator, new ResolvedModel.File(gguf), dirName);
+        } finally {
+            Files.deleteIfExists(gguf);
+        }
+    }
+
+    private Integer packageModel(ModelLocator locator, ResolvedModel resolved, String defaultName) throws Exception {
         // refuse what could not be served before writing anything: the GGUF header and the Modelfile layers
         try (GgufFile f = resolved.openGguf()) {
             f.metadata();
         }
         ModelDefaults.of(locator, resolved).template().ifPresent(io.strata.model.chat.ChatTemplate::go);
-        String packagedName = name != null ? name : switch (resolved) {
+        String packagedName = name != null ? name : defaultName != null ? defaultName : switch (resolved) {
             case ResolvedModel.Stored s -> s.model().name().displayShortest();
             case ResolvedModel.Packaged p -> p.model().name();
             case ResolvedModel.File f -> ServedModel.defaultName(f.gguf());

@@ -192,6 +192,27 @@ class PackageCommandTest {
         assertEquals(strata("tokenize", "stories260K.gguf", "hi").out(), tokenize.out(), "the packaged GGUF's tokenizer");
     }
 
+    /** A Hugging Face directory is converted on the way in (F16, as create imports it) and runs from the jar. */
+    @Test
+    void aHuggingFaceDirectoryIsPackagedAsItsGgufConversion() throws Exception {
+        Path hf = Path.of(System.getProperty("strata.model.path.default"), "derived", "stories260K-hf").toAbsolutePath();
+        Path jar = own.resolve("hf.jar");
+        CliTest.Result r = packageWithoutRuntime(hf.toString(), jar);
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("stories260K-hf"), "packaged under the directory's name: " + r.out());
+        try (var leftovers = Files.list(own)) {
+            assertEquals(List.of(), leftovers.filter(p -> p.getFileName().toString().startsWith(".strata-package-")).toList(),
+                    "the temporary conversion is deleted");
+        }
+        System.setProperty(PackagedModel.PROPERTY, jar.toString());
+        CliTest.Result run = strata("run", "stories260K-hf", "Once upon a time", "-n", "48", "--temperature", "0");
+        assertEquals(0, run.exit(), run.err());
+        assertTrue(run.out().startsWith(", there was a little girl named Lily."), run.out());
+        CliTest.Result notAModel = packageWithoutRuntime(own.toString(), own.resolve("x.jar"));
+        assertEquals(1, notAModel.exit());
+        assertTrue(notAModel.err().contains("not a Hugging Face model"), notAModel.err());
+    }
+
     @Test
     void aJarRewrittenWithTheModelCompressedIsRefusedWithTheReason() throws Exception {
         Path small = own.resolve("small.jar");

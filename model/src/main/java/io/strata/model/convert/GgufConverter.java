@@ -43,6 +43,14 @@ public final class GgufConverter {
     public record Result(Map<GgmlType, Integer> tensorsByType, long bytes) {}
 
     /**
+     * The type a checkpoint converts to without rounding anything twice, as {@code ollama create} imports one: F16,
+     * or BF16 when the checkpoint is BF16.
+     */
+    public static FileType losslessType(final ModelSource source) {
+        return source.metadata().getLong("general.file_type", 1) == FileType.BF16.id() ? FileType.BF16 : FileType.F16;
+    }
+
+    /**
      * Converts {@code source} into {@code out}.
      *
      * @param allowRequantize accept quantized source tensors (llama-quantize's --allow-requantize: quality suffers)

@@ -204,7 +204,7 @@ public final class ModelCreator {
         }
         try {
             try (HfModel m = HfModel.open(dir)) {
-                final FileType type = m.metadata().getLong("general.file_type", 1) == FileType.BF16.id() ? FileType.BF16 : FileType.F16;
+                final FileType type = GgufConverter.losslessType(m);
                 progress.accept("converting " + dir + " to GGUF (" + type + ")");
                 GgufConverter.convert(m, type, tmp, false, progress);
             } catch (RuntimeException e) {
