@@ -31,6 +31,7 @@ import static jdk.incubator.vector.VectorOperators.ASHR;
 import static jdk.incubator.vector.VectorOperators.I2F;
 import static jdk.incubator.vector.VectorOperators.LSHL;
 import static jdk.incubator.vector.VectorOperators.LSHR;
+import static jdk.incubator.vector.VectorOperators.ZERO_EXTEND_B2I;
 import static java.lang.Math.fma;
 
 /**
@@ -163,32 +164,48 @@ final class VectorKQuantDots {
 
 
     /**
-     * The min part of a Q4_K row, ((am0 + am2) + (am1 + am3)): four float accumulators of their own, so it runs as
-     * a separate scalar pass over the super-block headers (it keeps the vector loop small enough for C2 to compile
-     * whole, its vectors in registers).
+     * The min part of a Q4_K row, ((am0 + am2) + (am1 + am3)), as a kernel of its own (a compilation boundary like
+     * the others, so the vector loop of {@link #q4_KWide} keeps its inlining budget): per super-block the 8 mins
+     * times the sums of the activations' 16-element sums in pairs, s_b = bsums[2b] + bsums[2b + 1], neighbouring
+     * products added (AVX2's madd), and am_i = fma(−y.d·dmin, m_{2i}·s_{2i} + m_{2i+1}·s_{2i+1}, am_i) in 4 lanes. The
+     * integer steps are exact, the float steps are the scalar reference's, lane by lane. (Scalar, this pass took
+     * as many instructions per super-block as the whole vector loop: every bsums read had its bounds check.)
      */
-    private static float q4kMinTerm(MemorySegment w, long row, DotOperand x, int token) {
+    static float q4kMinTerm(MemorySegment w, long row, DotOperand x, int token) {
         int blocks = x.cols / QK_K;
+        if (token < 0 || row < 0 || row + (long) Q4_K_BYTES * blocks > w.byteSize() || x.groupSums == null
+                || x.groupSums.length < 16 * (token + 1) * blocks || x.scales.length < (token + 1) * blocks) {
+            throw new IllegalArgumentException("the mins of a Q4_K row at byte " + row + " of " + w.byteSize()
+                    + " times token " + token + " (" + x.cols + " columns, "
+                    + (x.groupSums == null ? "no" : String.valueOf(x.groupSums.length)) + " activation sums)");
+        }
         int b0 = token * blocks;
         float[] dy = x.scales;
         short[] bsums = x.groupSums;
-        float m0 = 0;
-        float m1 = 0;
-        float m2 = 0;
-        float m3 = 0;
+        FloatVector am = FloatVector.zero(FloatVector.SPECIES_128);
         for (int b = 0; b < blocks; b++) {
             long at = row + (long) Q4_K_BYTES * b;
             int p = b0 + b;
             float dmin = -dy[p] * f16(w, at + 2);
             long mins = q4kMins(w.get(LONG_LE, at + 4), w.get(INT_LE, at + 12));
-            int g = 16 * p;
-            m0 = fma(dmin, minPair(mins, bsums, g, 0), m0);
-            m1 = fma(dmin, minPair(mins, bsums, g, 1), m1);
-            m2 = fma(dmin, minPair(mins, bsums, g, 2), m2);
-            m3 = fma(dmin, minPair(mins, bsums, g, 3), m3);
+            // s_b: int b of the 16 sums read as 8 ints is bsums[2b] (low half) and bsums[2b + 1] (high half)
+            IntVector sumPairs = ShortVector.fromArray(SHORTS, bsums, 16 * p).reinterpretAsInts();
+            IntVector s = sumPairs.lanewise(LSHL, 16).lanewise(ASHR, 16).add(sumPairs.lanewise(ASHR, 16));
+            IntVector m = (IntVector) LongVector.broadcast(LongVector.SPECIES_128, mins).reinterpretAsBytes()
+                    .convertShape(ZERO_EXTEND_B2I, INTS, 0);
+            IntVector products = m.mul(s);
+            // lane 2i: m_{2i}·s_{2i} + m_{2i+1}·s_{2i+1}; lanes 0-3 of the result: those four
+            IntVector minPairs = (IntVector) products.add(products.rearrange(SWAP_NEIGHBOURS))
+                    .rearrange(EVEN_TO_LOW).reinterpretShape(IntVector.SPECIES_128, 0);
+            am = ((FloatVector) minPairs.convert(I2F, 0)).fma(FloatVector.broadcast(FloatVector.SPECIES_128, dmin), am);
         }
-        return (m0 + m2) + (m1 + m3);
+        return (am.lane(0) + am.lane(2)) + (am.lane(1) + am.lane(3));
     }
+
+    /** Lanes (1, 0, 3, 2, ...): each int next to its neighbour. */
+    private static final VectorShuffle<Integer> SWAP_NEIGHBOURS = VectorShuffle.fromValues(INTS, 1, 0, 3, 2, 5, 4, 7, 6);
+    /** Lanes 0, 2, 4, 6 to lanes 0-3. */
+    private static final VectorShuffle<Integer> EVEN_TO_LOW = VectorShuffle.fromValues(INTS, 0, 2, 4, 6, 0, 2, 4, 6);
 
     /**
      * The eight 6-bit sub-block scales of a Q4_K/Q5_K super-block, byte b = sc_b, from its 12 scale bytes S read as
@@ -213,13 +230,6 @@ final class VectorKQuantDots {
     /** Byte b of eight packed bytes. */
     private static int byteOf(long bytes, int b) {
         return (int) (bytes >>> (8 * b)) & 0xFF;
-    }
-
-    /** m_{2i}·s_{2i} + m_{2i+1}·s_{2i+1}, s_b = bsums[2b] + bsums[2b + 1]: one lane of the AVX2 min madd. */
-    private static int minPair(long mins, short[] bsums, int g, int i) {
-        int b = 2 * i;
-        return byteOf(mins, b) * (bsums[g + 2 * b] + bsums[g + 2 * b + 1])
-                + byteOf(mins, b + 1) * (bsums[g + 2 * b + 2] + bsums[g + 2 * b + 3]);
     }
 
     // ---- Q6_K (ql 0:128, qh 128:64, scales 192:16 int8, d 208:2) ----------------------------------------------
