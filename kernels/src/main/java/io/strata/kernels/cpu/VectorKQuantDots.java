@@ -7,6 +7,7 @@ import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
 
@@ -137,7 +138,12 @@ final class VectorKQuantDots {
             long at = row + (long) Q4_K_BYTES * b;
             int p = b0 + b;
             long sc = q4kScales(w.get(LONG_LE, at + 4), w.get(INT_LE, at + 12));
-            IntVector sum = IntVector.zero(INTS_W);
+            // the 8 scales as floats, [sc_0 .. sc_7 | sc_0 .. sc_7]; chunk j takes [sc_2j ×8 | sc_2j+1 ×8] from the
+            // front, then the front moves on by two. Lane sums times scales stay below 2^24, so the float products and
+            // sums are the exact integers (the reference sums them in int32)
+            FloatVector scales = (FloatVector) ((IntVector) LongVector.broadcast(LongVector.SPECIES_128, sc)
+                    .reinterpretAsBytes().convertShape(ZERO_EXTEND_B2I, INTS_W, 0)).convert(I2F, 0);
+            FloatVector sum = FloatVector.zero(FLOATS_W);
             for (int j = 0; j < 4; j++) {
                 // chunk j twice side by side: [group 2j | group 2j + 1] = [low | high nibbles]
                 ShortVector q = ((LongVector) LongVector.fromMemorySegment(LongVector.SPECIES_256, w,
@@ -150,18 +156,28 @@ final class VectorKQuantDots {
                 IntVector lanes = even.mul(ShortVector.fromArray(SHORTS_W, y, at64))
                         .add(odd.mul(ShortVector.fromArray(SHORTS_W, y, at64 + 32)))
                         .reinterpretAsInts().mul(0x10001).lanewise(ASHR, 16);
-                sum = sum.add(lanes.mul(IntVector.broadcast(INTS_W, byteOf(sc, 2 * j))
-                        .blend(byteOf(sc, 2 * j + 1), HIGH_HALF_W)));
+                sum = ((FloatVector) lanes.convert(I2F, 0)).fma(scales.rearrange(FRONT_PAIR), sum);
+                scales = scales.rearrange(NEXT_PAIR);
             }
-            // fold to 8 lanes, then fmaLanes
-            IntVector folded = (IntVector) sum.add(sum.rearrange(SWAP_HALVES)).reinterpretShape(INTS, 0);
-            acc = ((FloatVector) folded.convert(I2F, 0)).fma(FloatVector.broadcast(FLOATS, dy[p] * f16(w, at)), acc);
+            // fold to 8 lanes (exact), then fmaLanes
+            FloatVector folded = (FloatVector) sum.add(sum.rearrange(SWAP_FLOAT_HALVES)).reinterpretShape(FLOATS, 0);
+            acc = folded.fma(FloatVector.broadcast(FLOATS, dy[p] * f16(w, at)), acc);
         }
         // hsum8, lane by lane (less IR than the shuffles)
         return (((acc.lane(0) + acc.lane(4)) + (acc.lane(2) + acc.lane(6)))
                 + ((acc.lane(1) + acc.lane(5)) + (acc.lane(3) + acc.lane(7)))) + q4kMinTerm(w, row, x, token);
     }
 
+
+    private static final VectorSpecies<Float> FLOATS_W = FloatVector.SPECIES_512;
+    /** [lane 0 ×8 | lane 1 ×8]. */
+    private static final VectorShuffle<Float> FRONT_PAIR = VectorShuffle.fromValues(FLOATS_W,
+            0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
+    /** Lanes moved down by two (the top ones wrap; never read). */
+    private static final VectorShuffle<Float> NEXT_PAIR = VectorShuffle.fromValues(FLOATS_W,
+            2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1);
+    private static final VectorShuffle<Float> SWAP_FLOAT_HALVES = VectorShuffle.fromValues(FLOATS_W,
+            8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7);
 
     /**
      * The min part of a Q4_K row, ((am0 + am2) + (am1 + am3)), as a kernel of its own (a compilation boundary like
