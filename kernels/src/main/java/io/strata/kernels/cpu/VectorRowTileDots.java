@@ -104,10 +104,10 @@ final class VectorRowTileDots {
                     .add(n1.lanewise(LSHR, 8).and(LOW_NIBBLE_OF_SHORTS).reinterpretAsShorts().sub((short) 8).mul(yo))
                     .reinterpretAsInts().mul(0x10001).lanewise(ASHR, 16);
             // the sums of the four 8-lane groups, lane i = row i (exact, in any order): quads, pairs, lanes
-            IntVector quads = QUADS_LO.selectFrom(l01, l23).add(QUADS_HI.selectFrom(l01, l23));
-            IntVector pairs = quads.add(quads.rearrange(SWAP_PAIRS));
-            IntVector total = pairs.add(pairs.rearrange(SWAP_LANES));
-            IntVector sums = (IntVector) total.rearrange(QUAD_HEADS).reinterpretShape(IntVector.SPECIES_128, 0);
+            IntVector quads = VectorTileDots.QUADS_LO.selectFrom(l01, l23).add(VectorTileDots.QUADS_HI.selectFrom(l01, l23));
+            IntVector pairs = quads.add(quads.rearrange(VectorTileDots.SWAP_PAIRS));
+            IntVector total = pairs.add(pairs.rearrange(VectorTileDots.SWAP_LANES));
+            IntVector sums = (IntVector) total.rearrange(VectorTileDots.QUAD_HEADS).reinterpretShape(IntVector.SPECIES_128, 0);
             FloatVector scale = FloatVector.fromArray(FloatVector.SPECIES_128, d, 0).mul(dy[p]);
             acc = ((FloatVector) sums.convert(I2F, 0)).fma(scale, acc);
         }
@@ -116,15 +116,4 @@ final class VectorRowTileDots {
         out[oB] = acc.lane(2);
         out[oB + 1] = acc.lane(3);
     }
-
-    private static final IntVector QUADS_LO = IntVector.fromArray(INTS_W,
-            new int[]{0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27}, 0);
-    private static final IntVector QUADS_HI = QUADS_LO.add(4);
-    /** Within each quad: lanes (2, 3, 0, 1), then (1, 0, 3, 2); the quads' lane 0 to lanes 0-3. */
-    private static final VectorShuffle<Integer> SWAP_PAIRS = VectorShuffle.fromValues(INTS_W,
-            2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
-    private static final VectorShuffle<Integer> SWAP_LANES = VectorShuffle.fromValues(INTS_W,
-            1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14);
-    private static final VectorShuffle<Integer> QUAD_HEADS = VectorShuffle.fromValues(INTS_W,
-            0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12);
 }

@@ -411,18 +411,18 @@ final class VectorTileDots {
         out[o + 3 * stride] = acc.lane(3);
     }
 
+    /** Lanes 0-3 (4-7) of each 8-lane group of two 16-lane vectors [A | B], [C | D]: [A lo, B lo, C lo, D lo]. */
+    static final IntVector QUADS_LO = IntVector.fromArray(INTS_W,
+            new int[]{0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27}, 0);
+    static final IntVector QUADS_HI = QUADS_LO.add(4);
     /** Within each quad: lanes (2, 3, 0, 1), then (1, 0, 3, 2); the quads' lane 0 to lanes 0-3. */
-    private static final VectorShuffle<Integer> SWAP_PAIRS = VectorShuffle.fromValues(INTS_W,
+    static final VectorShuffle<Integer> SWAP_PAIRS = VectorShuffle.fromValues(INTS_W,
             2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
-    private static final VectorShuffle<Integer> SWAP_LANES = VectorShuffle.fromValues(INTS_W,
+    static final VectorShuffle<Integer> SWAP_LANES = VectorShuffle.fromValues(INTS_W,
             1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14);
-    private static final VectorShuffle<Integer> QUAD_HEADS = VectorShuffle.fromValues(INTS_W,
+    static final VectorShuffle<Integer> QUAD_HEADS = VectorShuffle.fromValues(INTS_W,
             0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12);
 
-    /** Lanes 0-3 (4-7) of each 8-lane group of two 16-lane vectors [A | B], [C | D]: [A lo, B lo, C lo, D lo]. */
-    private static final IntVector QUADS_LO = IntVector.fromArray(INTS_W,
-            new int[]{0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27}, 0);
-    private static final IntVector QUADS_HI = QUADS_LO.add(4);
     /** Lanes 0-1 (2-3) of each quad of two 16-lane vectors. */
     private static final IntVector PAIRS_LO = IntVector.fromArray(INTS_W,
             new int[]{0, 1, 4, 5, 8, 9, 12, 13, 16, 17, 20, 21, 24, 25, 28, 29}, 0);
