@@ -1,6 +1,5 @@
 package io.strata.kernels.cpu;
 
-import io.strata.model.tensor.GgmlType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -17,8 +16,10 @@ import static io.strata.kernels.cpu.VectorLanes.BYTES_W;
 import static io.strata.kernels.cpu.VectorLanes.INTS_W;
 import static io.strata.kernels.cpu.VectorLanes.SHORTS_W;
 import static io.strata.kernels.cpu.VectorLanes.HIGH_HALF;
+import static io.strata.kernels.cpu.VectorLanes.HIGH_HALF_W;
 import static io.strata.kernels.cpu.VectorLanes.HIGH_QUARTER;
 import static io.strata.kernels.cpu.VectorLanes.SHORTS;
+import static io.strata.kernels.cpu.VectorLanes.SWAP_HALVES;
 import static io.strata.kernels.cpu.VectorLanes.kEven;
 import static io.strata.kernels.cpu.VectorLanes.FLOATS;
 import static io.strata.kernels.cpu.VectorLanes.GROUP;
@@ -28,7 +29,6 @@ import static io.strata.kernels.cpu.VectorLanes.LE;
 import static io.strata.kernels.cpu.VectorLanes.LONG_LE;
 import static io.strata.kernels.cpu.VectorLanes.f16;
 import static jdk.incubator.vector.VectorOperators.ASHR;
-import static jdk.incubator.vector.VectorOperators.B2I;
 import static jdk.incubator.vector.VectorOperators.I2F;
 import static jdk.incubator.vector.VectorOperators.LSHL;
 import static jdk.incubator.vector.VectorOperators.LSHR;
@@ -173,12 +173,6 @@ final class VectorKQuantDots {
     /** [lane 0 ×8 | lane 1 ×8]. */
     private static final VectorShuffle<Float> FRONT_PAIR = VectorShuffle.fromValues(FLOATS_W,
             0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
-    /** [lane 0 ×4 | lane 1 ×4 | lane 2 ×4 | lane 3 ×4]. */
-    private static final VectorShuffle<Float> FRONT_QUAD = VectorShuffle.fromValues(FLOATS_W,
-            0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
-    /** Lanes moved down by four (the top ones wrap; never read). */
-    private static final VectorShuffle<Float> NEXT_QUAD = VectorShuffle.fromValues(FLOATS_W,
-            4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3);
     /** Lanes moved down by two (the top ones wrap; never read). */
     private static final VectorShuffle<Float> NEXT_PAIR = VectorShuffle.fromValues(FLOATS_W,
             2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1);
@@ -317,6 +311,9 @@ final class VectorKQuantDots {
         return (byte) (k < 8 ? sc0 >>> (8 * k) : sc1 >>> (8 * (k - 8)));
     }
 
+    /** Left shifts that bring byte l / 4 of an int to the top, in lane l. */
+    private static final IntVector SCALE_SHIFT = IntVector.fromArray(INTS_W,
+            new int[]{24, 24, 24, 24, 16, 16, 16, 16, 8, 8, 8, 8, 0, 0, 0, 0}, 0);
     /** [first 32 bytes | the same] of a 64-byte vector, as longs. */
     private static final VectorShuffle<Long> TWICE = VectorShuffle.fromValues(LongVector.SPECIES_512,
             0, 1, 2, 3, 0, 1, 2, 3);
@@ -348,19 +345,15 @@ final class VectorKQuantDots {
      */
     static float q6_KWide(MemorySegment w, long row, DotOperand x, int token) {
         int blocks = x.cols / QK_K;
-        if (x.format != GgmlType.Q8_K || x.cols % QK_K != 0) {
-            throw new IllegalArgumentException("Q6_K rows take Q8_K activations in whole super-blocks, not "
-                    + x.format + " of " + x.cols + " columns");
-        }
         if (token < 0 || (long) (token + 1) * x.cols > x.evenOdd.length || row < 0
                 || row + (long) Q6_K_BYTES * blocks > w.byteSize()) {
             throw new IllegalArgumentException("a Q6_K row at byte " + row + " of " + w.byteSize() + " times token "
                     + token + " of " + x.evenOdd.length / x.cols + " (" + x.cols + " columns)");
         }
         int b0 = token * blocks;
-        float[] lanes = LANES.get();
+        int[] lanes = LANES.get();
         if (lanes.length < 8 * blocks) {
-            lanes = new float[8 * blocks];
+            lanes = new int[8 * blocks];
             LANES.set(lanes);
         }
         q6kLanesWide(w, row, x, token, lanes);
@@ -372,7 +365,7 @@ final class VectorKQuantDots {
         FloatVector acc = FloatVector.zero(FLOATS);
         for (int b = 0; b < blocks; b++) {
             long at = row + (long) Q6_K_BYTES * b;
-            acc = FloatVector.fromArray(FLOATS, lanes, 8 * b)
+            acc = ((FloatVector) IntVector.fromArray(INTS, lanes, 8 * b).convert(I2F, 0))
                     .fma(FloatVector.broadcast(FLOATS, dy[b0 + b] * f16(w, at + 208)), acc);
         }
         FloatVector s = acc.add(acc.rearrange(HIGH_HALF));
@@ -385,10 +378,10 @@ final class VectorKQuantDots {
      * method and FMAs them in another, since both loops in one method need more IR than C2 inlines into one
      * compilation (its vectors would then be boxed). Grown once to the longest row a thread sees.
      */
-    private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[8 * 64]);
+    private static final ThreadLocal<int[]> LANES = ThreadLocal.withInitial(() -> new int[8 * 64]);
 
     /** The folded integer lanes of each super-block of a Q6_K row into out[8b .. 8b + 7]: a kernel of its own. */
-    static void q6kLanesWide(MemorySegment w, long row, DotOperand x, int token, float[] out) {
+    static void q6kLanesWide(MemorySegment w, long row, DotOperand x, int token, int[] out) {
         int blocks = x.cols / QK_K;
         if (token < 0 || (long) (token + 1) * x.cols > x.evenOdd.length || row < 0
                 || row + (long) Q6_K_BYTES * blocks > w.byteSize() || out.length < 8 * blocks) {
@@ -400,12 +393,7 @@ final class VectorKQuantDots {
         for (int b = 0; b < blocks; b++) {
             long at = row + (long) Q6_K_BYTES * b;
             int p = b0 + b;
-            // the 16 signed scales as floats; pair i takes [s_4i ×4, s_4i+1 ×4, s_4i+2 ×4, s_4i+3 ×4] from the front,
-            // then the front moves on by four. Lane sums times scales stay below 2^24 (|lane| <= 4·32·127, |s| <= 128,
-            // 8 groups), so the float products and sums are the exact integers the reference sums in int32
-            FloatVector scales = (FloatVector) ((IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_128, w,
-                    at + 192, LE).convertShape(B2I, INTS_W, 0)).convert(I2F, 0);
-            FloatVector sum = FloatVector.zero(FLOATS_W);
+            IntVector sum = IntVector.zero(INTS_W);
             for (int i = 0; i < 4; i++) {
                 // half h = i / 2; pair i % 2: groups [0 | 1] (low nibbles of ql bytes [0-31 | 32-63], qh bits
                 // [0-1 | 2-3], scales 0-3), then [2 | 3] (high nibbles, qh bits [4-5 | 6-7], scales 4-7)
@@ -417,6 +405,8 @@ final class VectorKQuantDots {
                 ShortVector qh = ((LongVector) LongVector.fromMemorySegment(LongVector.SPECIES_256, w,
                         at + 128 + 32L * h, LE).reinterpretShape(LongVector.SPECIES_512, 0)).rearrange(TWICE)
                         .reinterpretAsShorts().lanewise(LSHR, 4 * pair);
+                IntVector sc = IntVector.broadcast(INTS_W, w.get(INT_LE, at + 192 + 8L * h + 4L * pair))
+                        .lanewise(LSHL, SCALE_SHIFT).lanewise(ASHR, 24);
                 ShortVector qEven = ql.and(LOW4).or(qh.lanewise(LSHL, QH_EVEN_SHIFT_LEFT).and(BITS4_5)).sub(THIRTY_TWO);
                 ShortVector qOdd = ql.lanewise(LSHR, 8).and(LOW4)
                         .or(qh.lanewise(LSHR, QH_ODD_SHIFT_RIGHT).and(BITS4_5)).sub(THIRTY_TWO);
@@ -425,11 +415,10 @@ final class VectorKQuantDots {
                 IntVector lanes = qEven.mul(ShortVector.fromArray(SHORTS_W, y, at64))
                         .add(qOdd.mul(ShortVector.fromArray(SHORTS_W, y, at64 + 32)))
                         .reinterpretAsInts().mul(0x10001).lanewise(ASHR, 16);
-                sum = ((FloatVector) lanes.convert(I2F, 0)).fma(scales.rearrange(FRONT_QUAD), sum);
-                scales = scales.rearrange(NEXT_QUAD);
+                sum = sum.add(lanes.mul(sc));
             }
-            // fold (exact)
-            ((FloatVector) sum.add(sum.rearrange(SWAP_FLOAT_HALVES)).reinterpretShape(FLOATS, 0)).intoArray(out, 8 * b);
+            // fold
+            ((IntVector) sum.add(sum.rearrange(SWAP_HALVES)).reinterpretShape(INTS, 0)).intoArray(out, 8 * b);
         }
     }
 }
