@@ -139,6 +139,7 @@ final class BenchCommand implements Callable<Integer> {
             r.put("decode_bound_tokens_per_s", bandwidth / traffic.bytesPerToken());
             r.put("decode_bound_fraction", decodeRate * traffic.bytesPerToken() / bandwidth);
             r.put("java", Runtime.version().toString());
+            r.put("int8_kernels", io.strata.kernels.cpu.MatMul.int8Kernels());
             if (json) {
                 out.println(new ObjectMapper().writeValueAsString(r));
             } else {

@@ -3,6 +3,8 @@ package io.strata.kernels.cpu;
 import io.strata.model.tensor.GgmlType;
 import io.strata.model.tensor.QuantizedActivations;
 
+import java.lang.foreign.MemorySegment;
+
 /**
  * The activations of one matrix product as the row kernels read them: the rows converted to the weight type's
  * dot format ({@link QuantizedActivations}, which the scalar kernels take), and for the int8 formats the same quants
@@ -37,6 +39,9 @@ public final class DotOperand {
     final float[] octetScales;
     /** Tokens whose pair layout is current: {@link #split} writes it for batches of {@link #MIN_PAIR_TOKENS} or more. */
     int pairTokens;
+    /** Q8_0 with the native kernels, else null: the converted quants and block scales as segments over the arrays. */
+    final MemorySegment quantsSegment;
+    final MemorySegment scalesSegment;
 
     /** The smallest batch for which the pair layout is written (the tile kernels' smallest tile). */
     static final int MIN_PAIR_TOKENS = VectorTileDots.SMALL_TILE;
@@ -50,6 +55,9 @@ public final class DotOperand {
         this.scales = converted.scalesArray();
         this.groupSums = converted.groupSumsArray();
         this.values = converted.valuesArray();
+        boolean nativeQ8 = format == GgmlType.Q8_0 && q != null && NativeKernels.available();
+        this.quantsSegment = nativeQ8 ? MemorySegment.ofArray(q) : null;
+        this.scalesSegment = nativeQ8 ? MemorySegment.ofArray(scales) : null;
         if (format == GgmlType.Q8_0 && VectorLanes.WIDE && q != null) {
             int maxRows = q.length / cols;
             int octets = (maxRows + 7) / 8;

@@ -27,6 +27,7 @@ public final class MatMul {
 
     private final ThreadTeam team;
     private final boolean vector;
+    private final boolean nativeKernels;
     private final ThreadTeam.RangeTask rowsTask = this::rows;
 
     private WeightMatrix w;
@@ -36,15 +37,38 @@ public final class MatMul {
     private boolean[] order;
     private int tokens;
     private float[] out;
+    private MemorySegment outSegment;
     private int outStride;
+    // the output arrays as segments, for the native kernels: a forward pass uses a handful, so after the first
+    // token a product finds its array here and allocates nothing
+    private final float[][] segmentArrays = new float[16][];
+    private final MemorySegment[] segments = new MemorySegment[16];
 
     public MatMul(ThreadTeam team) {
         this(team, !"false".equalsIgnoreCase(System.getProperty("strata.vector")));
     }
 
     public MatMul(ThreadTeam team, boolean vectorKernels) {
+        this(team, vectorKernels, vectorKernels);
+    }
+
+    /**
+     * With {@code nativeKernels}, the Q8_0 and Q4_0 products run the native kernels where they are available
+     * ({@link #int8Kernels()}); without, the Vector API ones (when {@code vectorKernels}). Same bits.
+     */
+    public MatMul(ThreadTeam team, boolean vectorKernels, boolean nativeKernels) {
         this.team = team;
         this.vector = vectorKernels;
+        this.nativeKernels = nativeKernels && vectorKernels;
+    }
+
+    /**
+     * Which kernels the Q8_0 and Q4_0 products run in this JVM: "native (AVX-512 VNNI)" or "native (AVX2)", or
+     * "Vector API" with the reason the native ones do not run.
+     */
+    public static String int8Kernels() {
+        return NativeKernels.available() ? "native (" + NativeKernels.instructionSet() + ")"
+                : "Vector API (native kernels " + NativeKernels.why() + ")";
     }
 
     public void apply(WeightMatrix weights, Activations input, int tokenCount, float[] output, int stride) {
@@ -77,7 +101,7 @@ public final class MatMul {
         this.x = input.operandFor(weights.type(), tokenCount);
         // llama.cpp multiplies a batch of two or more tokens through tinyBLAS, whose order differs for a few types
         boolean differs = DotProduct.batchedOrderDiffers(weights.type(), weights.cols());
-        RowKernel plain = RowKernel.forWeights(weights.type(), weights.rows(), vector);
+        RowKernel plain = RowKernel.forWeights(weights.type(), weights.rows(), vector, nativeKernels);
         this.kernel = plain;
         this.batchedKernel = null;
         this.order = null;
@@ -99,12 +123,28 @@ public final class MatMul {
         }
         this.tokens = tokenCount;
         this.out = output;
+        this.outSegment = kernel.takesRanges() ? segmentOf(output) : null;
         this.outStride = stride;
         team.parallelFor(weights.rows(), ROW_GRAIN, rowsTask);
         this.w = null;
         this.x = null;
         this.out = null;
+        this.outSegment = null;
         this.order = null;
+    }
+
+    private MemorySegment segmentOf(float[] array) {
+        for (int i = 0; i < segmentArrays.length; i++) {
+            if (segmentArrays[i] == array) {
+                return segments[i];
+            }
+            if (segmentArrays[i] == null) {
+                segmentArrays[i] = array;
+                segments[i] = MemorySegment.ofArray(array);
+                return segments[i];
+            }
+        }
+        return MemorySegment.ofArray(array); // more arrays than a forward pass has: correct, one small object
     }
 
     private void rows(int from, int to, int worker) {
@@ -117,6 +157,10 @@ public final class MatMul {
         int stride = outStride;
         if (order != null) {
             mixedRows(from, to, in, data, rowBytes, n, y, stride);
+            return;
+        }
+        if (k.takesRanges()) {
+            k.rowRange(data, rowBytes, from, to, in, n, outSegment, stride);
             return;
         }
         if (n < RowKernel.TOKEN_TILE && (n == 1 || k.tile() == 1) && k.tileTokens(in, 0, n) == 0) {

@@ -92,6 +92,23 @@ abstract class RowKernel {
         }
     }
 
+    /**
+     * Whether the kernel takes a thread's whole range of rows and every token in one call ({@link #rowRange}): the
+     * native kernels, which choose their own tiles.
+     */
+    boolean takesRanges() {
+        return false;
+    }
+
+    /**
+     * Rows from .. to − 1 (rowBytes apart) times tokens 0 .. tokens − 1: token t's result for row r goes to
+     * out[t·stride + r], {@code out} the output array as a segment. Only where {@link #takesRanges()}.
+     */
+    void rowRange(MemorySegment w, long rowBytes, int from, int to, DotOperand x, int tokens, MemorySegment out,
+                  int stride) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " takes rows one at a time");
+    }
+
     /** The token span that {@link MatMul} hands to {@link #dotRow} per row: the largest tile. */
     static final int TOKEN_TILE = VectorTileDots.TILE;
 
@@ -140,10 +157,73 @@ abstract class RowKernel {
      * stateless and shared, so choosing one allocates nothing.
      */
     static RowKernel forWeights(GgmlType type, int rows, boolean vector) {
-        if (DotProduct.usesRepackedQ4_0(type, rows)) {
+        return forWeights(type, rows, vector, vector);
+    }
+
+    /** {@link #forWeights(GgmlType, int, boolean)}, the native kernels only where {@code nativeKernels}. */
+    static RowKernel forWeights(GgmlType type, int rows, boolean vector, boolean nativeKernels) {
+        boolean repacked = DotProduct.usesRepackedQ4_0(type, rows);
+        if (nativeKernels && NativeKernels.available()) {
+            if (repacked) {
+                return NATIVE_Q4_0_REPACKED;
+            }
+            if (type == GgmlType.Q8_0) {
+                return NATIVE_Q8_0;
+            }
+            if (type == GgmlType.Q4_0) {
+                return NATIVE_Q4_0;
+            }
+        }
+        if (repacked) {
             return vector ? VECTOR_Q4_0_REPACKED : SCALAR_Q4_0_REPACKED;
         }
         return (vector ? VECTOR : SCALAR)[type.ordinal()];
+    }
+
+    private static final RowKernel NATIVE_Q8_0 = new Native(NativeKernels.TYPE_Q8_0, false);
+    private static final RowKernel NATIVE_Q4_0 = new Native(NativeKernels.TYPE_Q4_0, false);
+    private static final RowKernel NATIVE_Q4_0_REPACKED = new Native(NativeKernels.TYPE_Q4_0, true);
+
+    /**
+     * The native kernels ({@link NativeKernels}): a thread's rows and all tokens in one call. A single (row, token)
+     * (the mixed-order path, which these types never take) goes through the scalar reference.
+     */
+    private static final class Native extends Untiled {
+        private final int type;
+        private final boolean repacked;
+
+        Native(int type, boolean repacked) {
+            this.type = type;
+            this.repacked = repacked;
+        }
+
+        @Override
+        boolean takesRanges() {
+            return true;
+        }
+
+        @Override
+        void rowRange(MemorySegment w, long rowBytes, int from, int to, DotOperand x, int tokens, MemorySegment out,
+                      int stride) {
+            if (x.quantsSegment == null) {
+                throw new IllegalStateException("native kernels need Q8_0 activations, got " + x.format);
+            }
+            int blocks = x.cols / VectorLanes.GROUP;
+            if (repacked) {
+                NativeKernels.q4_0Repacked(w, rowBytes, from, to, blocks, x.quantsSegment, x.scalesSegment, tokens,
+                        out, stride);
+            } else {
+                NativeKernels.vecDot(type, w, rowBytes, from, to, blocks, x.quantsSegment, x.scalesSegment, tokens,
+                        out, stride);
+            }
+        }
+
+        @Override
+        float dot(MemorySegment w, long row, DotOperand x, int token) {
+            return repacked ? DotProduct.dotQ4_0Repacked(w, row, x.converted, token * x.cols, x.cols)
+                    : DotProduct.dot(type == NativeKernels.TYPE_Q8_0 ? GgmlType.Q8_0 : GgmlType.Q4_0, w, row,
+                    x.converted, token * x.cols, x.cols);
+        }
     }
 
     /** The scalar kernel of llama.cpp's batched (tinyBLAS) order, {@link DotProduct#batchedDot}. */

@@ -28,7 +28,7 @@ public final class StreamRace {
         MemorySegment all = Arena.global().allocate(mb * copies, 4096);
         for (int c = 0; c < copies; c++) MemorySegment.copy(one, 0, all, c * mb, mb);
         int n = rows * copies;
-        RowKernel k = RowKernel.forWeights(type, rows, true);
+        RowKernel k = RowKernel.forWeights(type, rows, true, false);
         long rb = type.byteSize(cols);
         DotOperand x = WeightRows.gaussian(1, cols, rnd).operandFor(type, 1);
         float[] out = new float[n];

@@ -67,7 +67,7 @@ class VectorDotsTest {
     private static void checkKernel(GgmlType type, int rows, MemorySegment w, Activations a, int tokens, String what) {
         int cols = a.cols();
         boolean repacked = DotProduct.usesRepackedQ4_0(type, rows);
-        RowKernel k = RowKernel.forWeights(type, rows, true);
+        RowKernel k = RowKernel.forWeights(type, rows, true, false);
         DotOperand x = a.operandFor(type, tokens);
         long rowBytes = type.byteSize(cols);
         float[] tile = new float[k.tile()];
@@ -202,7 +202,7 @@ class VectorDotsTest {
             Activations a = WeightRows.gaussian(5, cols, rnd);
             for (int threads : new int[]{1, 2}) {
                 try (ThreadTeam team = new ThreadTeam(threads)) {
-                    MatMul vector = new MatMul(team, true);
+                    MatMul vector = new MatMul(team, true, false);
                     MatMul scalar = new MatMul(team, false);
                     for (int tokens = 1; tokens <= 5; tokens++) {
                         int stride = rows + 3;
@@ -236,7 +236,7 @@ class VectorDotsTest {
             WeightMatrix w = new WeightMatrix("w", type, WeightRows.random(type, rows, cols, rnd, 0.02f), rows, cols);
             for (int threads : new int[]{1, 2}) {
                 try (ThreadTeam team = new ThreadTeam(threads)) {
-                    MatMul vector = new MatMul(team, true);
+                    MatMul vector = new MatMul(team, true, false);
                     MatMul scalar = new MatMul(team, false);
                     for (int tokens : new int[]{1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 15, 16, 17, 20, 24, 25, 27}) {
                         int stride = rows + 1;

@@ -1,0 +1,251 @@
+/*
+ * The kernels of one instruction set, included once per target by strata_kernels.c with KERNEL(name) naming the
+ * functions and LANES(ax, sx) forming ggml's eight int32 lanes from |w| (unsigned bytes) and x·sign(w) (signed
+ * bytes): lane t = the sum over elements 4t .. 4t + 3 of the 32-element block. Every function computes, for each
+ * (row, token), the bits of the scalar reference (io.strata.model.tensor.LegacyDots): the integer lanes are exact,
+ * and the float steps are the reference's, in its order (no -ffast-math; -ffp-contract=off so that only the
+ * explicit fused multiply-adds are fused).
+ */
+
+/* ((a0 + a4) + (a2 + a6)) + ((a1 + a5) + (a3 + a7)): Lanes.hsum8 */
+static inline float KERNEL(hsum8)(__m256 a) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+    __m128 t = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    return _mm_cvtss_f32(_mm_add_ss(t, _mm_shuffle_ps(t, t, 1)));
+}
+
+/* The 32 signed weights of block b of a Q8_0 or Q4_0 row, in ggml's element order. */
+static inline __m256i KERNEL(weights)(int type, const uint8_t *block) {
+    if (type == TYPE_Q8_0) {
+        return _mm256_loadu_si256((const __m256i *) (block + 2));
+    }
+    __m128i qs = _mm_loadu_si128((const __m128i *) (block + 2));
+    __m128i lo = _mm_and_si128(qs, _mm_set1_epi8(0x0F));
+    __m128i hi = _mm_and_si128(_mm_srli_epi16(qs, 4), _mm_set1_epi8(0x0F));
+    return _mm256_sub_epi8(_mm256_set_m128i(hi, lo), _mm256_set1_epi8(8));
+}
+
+static inline float KERNEL(scale)(const uint8_t *block) {
+    uint16_t h;
+    memcpy(&h, block, 2);
+    return _cvtsh_ss(h);
+}
+
+/*
+ * out[t·outStride + r] = row r · token t for rows r0 .. r1 − 1 and tokens 0 .. tokens − 1, in ggml_vec_dot's order
+ * (Q8_0·Q8_0, Q4_0·Q8_0): per (row, token) acc_t = fma(dw·dx, lane_t, acc_t), then hsum8. Rows go in tiles of
+ * 4 x 4 tokens where they fit, each weight block loaded once per tile.
+ */
+static inline __attribute__((always_inline)) void KERNEL(vec_dot_of)(const int type, const uint8_t *w, int64_t rowStride, int32_t r0, int32_t r1, int32_t blocks,
+                            const int8_t *xq, const float *xd, int32_t tokens, float *out, int32_t outStride) {
+    const int64_t blockBytes = type == TYPE_Q8_0 ? 34 : 18;
+    const int32_t cols = blocks * 32;
+    int32_t r = r0;
+    if (tokens >= 4) {
+        for (; r + 4 <= r1; r += 4) {
+            const uint8_t *rows[4];
+            for (int i = 0; i < 4; i++) {
+                rows[i] = w + (int64_t) (r + i) * rowStride;
+            }
+            int32_t t = 0;
+            for (; t + 4 <= tokens; t += 4) {
+                __m256 acc[4][4];
+#pragma GCC unroll 4
+                for (int i = 0; i < 4; i++) {
+#pragma GCC unroll 4
+                    for (int j = 0; j < 4; j++) {
+                        acc[i][j] = _mm256_setzero_ps();
+                    }
+                }
+                for (int32_t b = 0; b < blocks; b++) {
+                    __m256i wv[4];
+                    __m256i aw[4];
+                    __m256 dw[4];
+#pragma GCC unroll 4
+                    for (int i = 0; i < 4; i++) {
+                        const uint8_t *block = rows[i] + blockBytes * b;
+                        wv[i] = KERNEL(weights)(type, block);
+                        aw[i] = _mm256_sign_epi8(wv[i], wv[i]);
+                        dw[i] = _mm256_set1_ps(KERNEL(scale)(block));
+                    }
+#pragma GCC unroll 4
+                    for (int j = 0; j < 4; j++) {
+                        __m256i xv = _mm256_loadu_si256((const __m256i *) (xq + (int64_t) (t + j) * cols + 32 * b));
+                        __m256 dx = _mm256_set1_ps(xd[(int64_t) (t + j) * blocks + b]);
+#pragma GCC unroll 4
+                        for (int i = 0; i < 4; i++) {
+                            __m256i lanes = LANES(aw[i], _mm256_sign_epi8(xv, wv[i]));
+                            acc[i][j] = _mm256_fmadd_ps(_mm256_mul_ps(dw[i], dx), _mm256_cvtepi32_ps(lanes), acc[i][j]);
+                        }
+                    }
+                }
+#pragma GCC unroll 4
+                for (int i = 0; i < 4; i++) {
+#pragma GCC unroll 4
+                    for (int j = 0; j < 4; j++) {
+                        out[(int64_t) (t + j) * outStride + r + i] = KERNEL(hsum8)(acc[i][j]);
+                    }
+                }
+            }
+            for (; t < tokens; t++) {
+                for (int i = 0; i < 4; i++) {
+                    __m256 acc = _mm256_setzero_ps();
+                    for (int32_t b = 0; b < blocks; b++) {
+                        const uint8_t *block = rows[i] + blockBytes * b;
+                        __m256i wv = KERNEL(weights)(type, block);
+                        __m256i xv = _mm256_loadu_si256((const __m256i *) (xq + (int64_t) t * cols + 32 * b));
+                        float d = KERNEL(scale)(block) * xd[(int64_t) t * blocks + b];
+                        __m256i lanes = LANES(_mm256_sign_epi8(wv, wv), _mm256_sign_epi8(xv, wv));
+                        acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(lanes), acc);
+                    }
+                    out[(int64_t) t * outStride + r + i] = KERNEL(hsum8)(acc);
+                }
+            }
+        }
+    }
+    if (r < r1 && tokens < 4) {
+        /* decode: four rows from four places a quarter of the range apart, so the thread streams four regions of
+           the matrix at once (one sequential stream does not keep the prefetchers busy) */
+        int32_t quarter = (r1 - r) / 4;
+        for (int32_t a = r; a < r + quarter; a++) {
+            const uint8_t *rows[4];
+#pragma GCC unroll 4
+            for (int i = 0; i < 4; i++) {
+                rows[i] = w + (int64_t) (a + i * quarter) * rowStride;
+            }
+            for (int32_t t = 0; t < tokens; t++) {
+                __m256 acc[4];
+#pragma GCC unroll 4
+                for (int i = 0; i < 4; i++) {
+                    acc[i] = _mm256_setzero_ps();
+                }
+                for (int32_t b = 0; b < blocks; b++) {
+                    __m256i xv = _mm256_loadu_si256((const __m256i *) (xq + (int64_t) t * cols + 32 * b));
+                    float dx = xd[(int64_t) t * blocks + b];
+#pragma GCC unroll 4
+                    for (int i = 0; i < 4; i++) {
+                        const uint8_t *block = rows[i] + blockBytes * b;
+                        __m256i wv = KERNEL(weights)(type, block);
+                        float d = KERNEL(scale)(block) * dx;
+                        __m256i lanes = LANES(_mm256_sign_epi8(wv, wv), _mm256_sign_epi8(xv, wv));
+                        acc[i] = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(lanes), acc[i]);
+                    }
+                }
+#pragma GCC unroll 4
+                for (int i = 0; i < 4; i++) {
+                    out[(int64_t) t * outStride + a + i * quarter] = KERNEL(hsum8)(acc[i]);
+                }
+            }
+        }
+        r += 4 * quarter;
+    }
+    for (; r < r1; r++) {
+        const uint8_t *row = w + (int64_t) r * rowStride;
+        for (int32_t t = 0; t < tokens; t++) {
+            __m256 acc = _mm256_setzero_ps();
+            for (int32_t b = 0; b < blocks; b++) {
+                const uint8_t *block = row + blockBytes * b;
+                __m256i wv = KERNEL(weights)(type, block);
+                __m256i xv = _mm256_loadu_si256((const __m256i *) (xq + (int64_t) t * cols + 32 * b));
+                float d = KERNEL(scale)(block) * xd[(int64_t) t * blocks + b];
+                __m256i lanes = LANES(_mm256_sign_epi8(wv, wv), _mm256_sign_epi8(xv, wv));
+                acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(lanes), acc);
+            }
+            out[(int64_t) t * outStride + r] = KERNEL(hsum8)(acc);
+        }
+    }
+}
+
+static void KERNEL(vec_dot)(int type, const uint8_t *w, int64_t rowStride, int32_t r0, int32_t r1, int32_t blocks,
+                            const int8_t *xq, const float *xd, int32_t tokens, float *out, int32_t outStride) {
+    if (type == TYPE_Q8_0) {
+        KERNEL(vec_dot_of)(TYPE_Q8_0, w, rowStride, r0, r1, blocks, xq, xd, tokens, out, outStride);
+    } else {
+        KERNEL(vec_dot_of)(TYPE_Q4_0, w, rowStride, r0, r1, blocks, xq, xd, tokens, out, outStride);
+    }
+}
+
+/* [Σ v0, Σ v1, ..., Σ v7]: the exact integer sums of eight 8-lane vectors. */
+static inline __m256i KERNEL(sums8)(__m256i v[8]) {
+    __m256i h01 = _mm256_hadd_epi32(v[0], v[1]);
+    __m256i h23 = _mm256_hadd_epi32(v[2], v[3]);
+    __m256i h45 = _mm256_hadd_epi32(v[4], v[5]);
+    __m256i h67 = _mm256_hadd_epi32(v[6], v[7]);
+    __m256i h0123 = _mm256_hadd_epi32(h01, h23);
+    __m256i h4567 = _mm256_hadd_epi32(h45, h67);
+    return _mm256_add_epi32(_mm256_permute2x128_si256(h0123, h4567, 0x20),
+                            _mm256_permute2x128_si256(h0123, h4567, 0x31));
+}
+
+/*
+ * The repacked Q4_0 GEMV's order (ggml_gemv_q4_0_8x8_q8_0; LegacyDots.q4_0Repacked): per (row, token) one float
+ * accumulator, acc = fma((float) isum, dw·dx, acc) block by block, isum the block's exact sum. Eight rows at a
+ * time share one vector (lane i = row r + i): their block sums reduced together, their scales converted together.
+ */
+static void KERNEL(q4_0_repacked)(const uint8_t *w, int64_t rowStride, int32_t r0, int32_t r1, int32_t blocks,
+                                  const int8_t *xq, const float *xd, int32_t tokens, float *out, int32_t outStride) {
+    const int32_t cols = blocks * 32;
+    int32_t r = r0;
+    for (; r + 8 <= r1; r += 8) {
+        const uint8_t *rows[8];
+        for (int i = 0; i < 8; i++) {
+            rows[i] = w + (int64_t) (r + i) * rowStride;
+        }
+        int32_t t = 0;
+        for (; t < tokens; t += 2) {
+            int two = t + 1 < tokens;
+            __m256 acc0 = _mm256_setzero_ps();
+            __m256 acc1 = _mm256_setzero_ps();
+            for (int32_t b = 0; b < blocks; b++) {
+                uint16_t h[8];
+                __m256i wv[8];
+#pragma GCC unroll 8
+                for (int i = 0; i < 8; i++) {
+                    const uint8_t *block = rows[i] + 18 * b;
+                    memcpy(&h[i], block, 2);
+                    wv[i] = KERNEL(weights)(TYPE_Q4_0, block);
+                }
+                __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *) h));
+                __m256i xv = _mm256_loadu_si256((const __m256i *) (xq + (int64_t) t * cols + 32 * b));
+                __m256i lanes[8];
+#pragma GCC unroll 8
+                for (int i = 0; i < 8; i++) {
+                    lanes[i] = LANES(_mm256_sign_epi8(wv[i], wv[i]), _mm256_sign_epi8(xv, wv[i]));
+                }
+                __m256 d0 = _mm256_mul_ps(dw, _mm256_set1_ps(xd[(int64_t) t * blocks + b]));
+                acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(KERNEL(sums8)(lanes)), d0, acc0);
+                if (two) {
+                    __m256i yv = _mm256_loadu_si256((const __m256i *) (xq + (int64_t) (t + 1) * cols + 32 * b));
+#pragma GCC unroll 8
+                    for (int i = 0; i < 8; i++) {
+                        lanes[i] = LANES(_mm256_sign_epi8(wv[i], wv[i]), _mm256_sign_epi8(yv, wv[i]));
+                    }
+                    __m256 d1 = _mm256_mul_ps(dw, _mm256_set1_ps(xd[(int64_t) (t + 1) * blocks + b]));
+                    acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(KERNEL(sums8)(lanes)), d1, acc1);
+                }
+            }
+            _mm256_storeu_ps(out + (int64_t) t * outStride + r, acc0);
+            if (two) {
+                _mm256_storeu_ps(out + (int64_t) (t + 1) * outStride + r, acc1);
+            }
+        }
+    }
+    for (; r < r1; r++) {
+        const uint8_t *row = w + (int64_t) r * rowStride;
+        for (int32_t t = 0; t < tokens; t++) {
+            float acc = 0;
+            for (int32_t b = 0; b < blocks; b++) {
+                const uint8_t *block = row + 18 * b;
+                __m256i wv = KERNEL(weights)(TYPE_Q4_0, block);
+                __m256i xv = _mm256_loadu_si256((const __m256i *) (xq + (int64_t) t * cols + 32 * b));
+                __m256i l = LANES(_mm256_sign_epi8(wv, wv), _mm256_sign_epi8(xv, wv));
+                __m128i s = _mm_add_epi32(_mm256_castsi256_si128(l), _mm256_extracti128_si256(l, 1));
+                s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
+                s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xB1));
+                float d = KERNEL(scale)(block) * xd[(int64_t) t * blocks + b];
+                acc = fmaf((float) _mm_cvtsi128_si32(s), d, acc);
+            }
+            out[(int64_t) t * outStride + r] = acc;
+        }
+    }
+}

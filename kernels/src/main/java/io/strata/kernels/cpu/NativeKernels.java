@@ -1,0 +1,146 @@
+package io.strata.kernels.cpu;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * The native Q8_0 and Q4_0 matrix products ({@code src/main/c/strata_kernels.c}), called through the FFM API.
+ * The Vector API has no 8- or 16-bit dot product, so its int8 kernels need about three times the instructions per
+ * block of an AVX2 or AVX-512 VNNI loop and stay compute-bound; these reach the memory bandwidth in decode and
+ * the FMA units in prefill. They compute the scalar reference's bits, like every other kernel ({@code
+ * NativeKernelsTest}).
+ *
+ * <p>Loaded once from the class path (extracted to a temporary file when it is inside a jar). Not available, with
+ * {@link #why()} saying why, when the library was not built (no gcc), the CPU lacks AVX2/FMA, or
+ * {@code -Dstrata.native=false}; then the Vector API kernels run. Calls are "critical" downcalls: they pass heap
+ * arrays without copying and must not block, which a bounded matrix product does not.
+ */
+final class NativeKernels {
+    static final int TYPE_Q8_0 = 0;
+    static final int TYPE_Q4_0 = 1;
+
+    private static final String LIBRARY = "libstrata_kernels.so";
+    private static final int ISA;
+    private static final String WHY;
+    private static final MethodHandle VEC_DOT;
+    private static final MethodHandle Q4_0_REPACKED;
+
+    static {
+        int isa = 0;
+        String why = null;
+        MethodHandle vecDot = null;
+        MethodHandle repacked = null;
+        if ("false".equalsIgnoreCase(System.getProperty("strata.native"))) {
+            why = "turned off (-Dstrata.native=false)";
+        } else {
+            try {
+                Path path = libraryPath();
+                if (path == null) {
+                    why = LIBRARY + " is not on the class path (built only where gcc is installed)";
+                } else {
+                    Linker linker = Linker.nativeLinker();
+                    SymbolLookup lib = SymbolLookup.libraryLookup(path, Arena.global());
+                    MethodHandle probe = linker.downcallHandle(lib.findOrThrow("strata_isa"),
+                            FunctionDescriptor.of(JAVA_INT));
+                    isa = (int) probe.invokeExact();
+                    if (isa == 0) {
+                        why = "this CPU has no AVX2 and FMA";
+                    } else {
+                        FunctionDescriptor rows = FunctionDescriptor.ofVoid(JAVA_INT, JAVA_INT, ADDRESS, JAVA_LONG,
+                                JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT);
+                        vecDot = linker.downcallHandle(lib.findOrThrow("strata_vec_dot"), rows,
+                                Linker.Option.critical(true));
+                        FunctionDescriptor repackedRows = FunctionDescriptor.ofVoid(JAVA_INT, ADDRESS, JAVA_LONG,
+                                JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT);
+                        repacked = linker.downcallHandle(lib.findOrThrow("strata_q4_0_repacked"), repackedRows,
+                                Linker.Option.critical(true));
+                    }
+                }
+            } catch (Throwable e) {
+                why = "could not be loaded: " + e;
+                isa = 0;
+            }
+        }
+        ISA = isa;
+        WHY = why;
+        VEC_DOT = vecDot;
+        Q4_0_REPACKED = repacked;
+    }
+
+    private NativeKernels() {
+    }
+
+    /** Whether the native kernels run. */
+    static boolean available() {
+        return WHY == null;
+    }
+
+    /** Why the native kernels do not run, or null when they do. */
+    static String why() {
+        return WHY;
+    }
+
+    /** The instruction set the kernels use: "AVX-512 VNNI" or "AVX2". */
+    static String instructionSet() {
+        return ISA == 2 ? "AVX-512 VNNI" : ISA == 1 ? "AVX2" : "none";
+    }
+
+    /**
+     * out[t·outStride + r] = row r · token t for rows r0 .. r1 − 1 of {@code w} ({@code rowStride} bytes apart) and
+     * tokens 0 .. tokens − 1 (int8 quants at xq[t·cols], block scales at xd[t·blocks]), in ggml_vec_dot's order.
+     * The caller has checked every bound (MatMul.apply).
+     */
+    static void vecDot(int type, MemorySegment w, long rowStride, int r0, int r1, int blocks, MemorySegment xq,
+                       MemorySegment xd, int tokens, MemorySegment out, int outStride) {
+        try {
+            VEC_DOT.invokeExact(ISA, type, w, rowStride, r0, r1, blocks, xq, xd, tokens, out, outStride);
+        } catch (Throwable e) {
+            throw new IllegalStateException("native " + (type == TYPE_Q8_0 ? "Q8_0" : "Q4_0") + " kernel", e);
+        }
+    }
+
+    /** {@link #vecDot} for Q4_0 rows in the repacked GEMV's order. */
+    static void q4_0Repacked(MemorySegment w, long rowStride, int r0, int r1, int blocks, MemorySegment xq,
+                             MemorySegment xd, int tokens, MemorySegment out, int outStride) {
+        try {
+            Q4_0_REPACKED.invokeExact(ISA, w, rowStride, r0, r1, blocks, xq, xd, tokens, out, outStride);
+        } catch (Throwable e) {
+            throw new IllegalStateException("native repacked Q4_0 kernel", e);
+        }
+    }
+
+    /** The library as a file: where the class path has it as one, else copied out of the jar once. */
+    private static Path libraryPath() throws IOException {
+        URL url = NativeKernels.class.getResource(LIBRARY);
+        if (url == null) {
+            return null;
+        }
+        if ("file".equals(url.getProtocol())) {
+            try {
+                return Path.of(url.toURI());
+            } catch (java.net.URISyntaxException e) {
+                throw new IOException(e);
+            }
+        }
+        Path copy = Files.createTempFile("strata-kernels-", ".so");
+        copy.toFile().deleteOnExit();
+        try (InputStream in = url.openStream()) {
+            Files.copy(in, copy, StandardCopyOption.REPLACE_EXISTING);
+        }
+        return copy;
+    }
+}

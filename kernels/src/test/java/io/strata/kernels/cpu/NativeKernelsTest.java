@@ -1,0 +1,107 @@
+package io.strata.kernels.cpu;
+
+import io.strata.kernels.WeightMatrix;
+import io.strata.model.tensor.DotProduct;
+import io.strata.model.tensor.GgmlType;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The native Q8_0 and Q4_0 kernels ({@link NativeKernels}) against the scalar reference, bit for bit, through
+ * {@link MatMul}: every path of the C code (4 x 4 tiles and their leftover rows and tokens, the four-stream decode
+ * and its leftover rows, the repacked GEMV's 8-row groups, token pairs and leftover rows), one and two threads.
+ * Skipped, saying why, where the library is not built (no gcc) or the CPU lacks AVX2.
+ */
+class NativeKernelsTest {
+
+    @BeforeEach
+    void nativeKernelsAreLoaded() {
+        Assumptions.assumeTrue(NativeKernels.available(), () -> "native kernels not tested: " + NativeKernels.why());
+    }
+
+    @Test
+    void theLibraryBuiltBesideTheClassesIsTheOneThatRuns() {
+        // the build puts the library next to the classes wherever gcc exists; a loading failure must not pass quietly
+        assertTrue(MatMul.int8Kernels().startsWith("native"), MatMul.int8Kernels());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"Q8_0", "Q4_0"})
+    void everyRowAndTokenHasTheReferenceBits(String typeName) {
+        GgmlType type = GgmlType.valueOf(typeName);
+        Random rnd = new Random(7 + type.id());
+        int maxTokens = 21;
+        for (int cols : new int[]{32, 96, 2048}) {
+            Activations a = WeightRows.gaussian(maxTokens, cols, rnd);
+            // Q4_0 with rows % 8 == 0 takes the repacked order: 16, 40 (and 8 per thread) do, 13 and 37 do not
+            for (int rows : new int[]{1, 3, 13, 16, 37, 40}) {
+                WeightMatrix w = new WeightMatrix("w", type, WeightRows.random(type, rows, cols, rnd, 0.05f), rows, cols);
+                boolean repacked = DotProduct.usesRepackedQ4_0(type, rows);
+                for (int threads : new int[]{1, 2}) {
+                    try (ThreadTeam team = new ThreadTeam(threads)) {
+                        MatMul nat = new MatMul(team, true, true);
+                        for (int tokens : new int[]{1, 2, 3, 4, 5, 7, 8, 9, 16, 21}) {
+                            int stride = rows + 2;
+                            float[] actual = new float[tokens * stride];
+                            a.changed();
+                            nat.apply(w, a, tokens, actual, stride);
+                            DotOperand x = a.operandFor(type, tokens);
+                            for (int t = 0; t < tokens; t++) {
+                                for (int r = 0; r < rows; r++) {
+                                    long row = r * w.rowStride();
+                                    float expected = repacked
+                                            ? DotProduct.dotQ4_0Repacked(w.data(), row, x.converted(), t * cols, cols)
+                                            : DotProduct.dot(type, w.data(), row, x.converted(), t * cols, cols);
+                                    float got = actual[t * stride + r];
+                                    assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(got),
+                                            () -> type + (repacked ? " repacked" : "") + " cols " + cols + " rows "
+                                                    + rows + " threads " + threads + " tokens " + tokens + ": row "
+                                                    + " token: reference " + expected + ", native " + got);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void extremeQuantsKeepTheReferenceBits() {
+        // weights of -128 (|w| = 128 fits the unsigned operand) and activations at ±127 in every lane
+        int rows = 8, cols = 256;
+        Random rnd = new Random(11);
+        var data = WeightRows.random(GgmlType.Q8_0, rows, cols, rnd, 0.05f);
+        for (int r = 0; r < rows; r++) {
+            for (int b = 0; b < cols / 32; b++) {
+                for (int e = 0; e < 32; e++) {
+                    data.set(java.lang.foreign.ValueLayout.JAVA_BYTE, (long) r * 34 * (cols / 32) + 34L * b + 2 + e,
+                            (byte) ((r + e) % 3 == 0 ? -128 : 127));
+                }
+            }
+        }
+        WeightMatrix w = new WeightMatrix("w", GgmlType.Q8_0, data, rows, cols);
+        Activations a = new Activations(4, cols);
+        for (int i = 0; i < 4 * cols; i++) {
+            a.values()[i] = (i % 5 == 0 ? -1 : 1) * (1 + (i % 7));
+        }
+        a.changed();
+        try (ThreadTeam team = new ThreadTeam(1)) {
+            float[] nat = new float[4 * rows];
+            float[] ref = new float[4 * rows];
+            new MatMul(team, true, true).apply(w, a, 4, nat, rows);
+            new MatMul(team, false).apply(w, a, 4, ref, rows);
+            for (int i = 0; i < nat.length; i++) {
+                assertEquals(Float.floatToRawIntBits(ref[i]), Float.floatToRawIntBits(nat[i]), "output " + i);
+            }
+        }
+    }
+}
