@@ -1,5 +1,5 @@
 /*
- * Strata's native CPU kernels: the Q8_0 and Q4_0 matrix products of io.strata.kernels.cpu.NativeKernels, called
+ * Strata's native CPU kernels: the Q8_0, Q4_0, Q4_K and Q6_K matrix products of io.strata.kernels.cpu.NativeKernels, called
  * through the FFM API. Why native: the Vector API has no 8- or 16-bit dot product (vpmaddubsw/vpmaddwd, AVX-512
  * VNNI's vpdpbusd), so its int8 kernels spend about three times the instructions per block that these do, and
  * stay compute-bound below the memory bandwidth. Built by the kernels module when gcc is present (build.sh);
@@ -12,6 +12,8 @@
 
 #define TYPE_Q8_0 0
 #define TYPE_Q4_0 1
+#define TYPE_Q4_K 2
+#define TYPE_Q6_K 3
 
 /* ---- AVX2 (ggml's mul_sum_i8_pairs: maddubs then madd; pair sums fit 16 bits as |w| <= 128, |x| <= 127) ---- */
 #pragma GCC push_options
@@ -70,5 +72,16 @@ void strata_q4_0_repacked(int32_t isa, const uint8_t *w, int64_t rowStride, int3
         q4_0_repacked_vnni(w, rowStride, r0, r1, blocks, xq, xd, tokens, out, outStride);
     } else {
         q4_0_repacked_avx2(w, rowStride, r0, r1, blocks, xq, xd, tokens, out, outStride);
+    }
+}
+
+/* Q4_K (type 2) or Q6_K (type 3) rows times Q8_K activations (quants, block scales, per-16 sums). */
+void strata_k_quant(int32_t isa, int32_t type, const uint8_t *w, int64_t rowStride, int32_t r0, int32_t r1,
+                    int32_t blocks, const int8_t *xq, const float *xd, const int16_t *xs, int32_t tokens,
+                    float *out, int32_t outStride) {
+    if (isa == 2) {
+        k_quant_vnni(type, w, rowStride, r0, r1, blocks, xq, xd, xs, tokens, out, outStride);
+    } else {
+        k_quant_avx2(type, w, rowStride, r0, r1, blocks, xq, xd, xs, tokens, out, outStride);
     }
 }

@@ -186,6 +186,41 @@ static void KERNEL(q4_0_repacked)(const uint8_t *w, int64_t rowStride, int32_t r
                                   const int8_t *xq, const float *xd, int32_t tokens, float *out, int32_t outStride) {
     const int32_t cols = blocks * 32;
     int32_t r = r0;
+    if (tokens <= 2 && r1 - r >= 16) {
+        /* decode: two 8-row groups from two places half the range apart, one token at a time: two streams */
+        int32_t half = (r1 - r) / 16 * 8;
+        for (int32_t a = r; a < r + half; a += 8) {
+            const uint8_t *rows[16];
+#pragma GCC unroll 16
+            for (int i = 0; i < 16; i++) {
+                rows[i] = w + (int64_t) (a + (i & 7) + (i >> 3) * half) * rowStride;
+            }
+            for (int32_t t = 0; t < tokens; t++) {
+                __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+                for (int32_t b = 0; b < blocks; b++) {
+                    __m256i xv = _mm256_loadu_si256((const __m256i *) (xq + (int64_t) t * cols + 32 * b));
+                    __m256 dx = _mm256_set1_ps(xd[(int64_t) t * blocks + b]);
+#pragma GCC unroll 2
+                    for (int g = 0; g < 2; g++) {
+                        uint16_t h[8];
+                        __m256i lanes[8];
+#pragma GCC unroll 8
+                        for (int i = 0; i < 8; i++) {
+                            const uint8_t *block = rows[8 * g + i] + 18 * b;
+                            memcpy(&h[i], block, 2);
+                            __m256i wv = KERNEL(weights)(TYPE_Q4_0, block);
+                            lanes[i] = LANES(_mm256_sign_epi8(wv, wv), _mm256_sign_epi8(xv, wv));
+                        }
+                        __m256 d = _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *) h)), dx);
+                        acc[g] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(KERNEL(sums8)(lanes)), d, acc[g]);
+                    }
+                }
+                _mm256_storeu_ps(out + (int64_t) t * outStride + a, acc[0]);
+                _mm256_storeu_ps(out + (int64_t) t * outStride + a + half, acc[1]);
+            }
+        }
+        r += 2 * half;
+    }
     for (; r + 8 <= r1; r += 8) {
         const uint8_t *rows[8];
         for (int i = 0; i < 8; i++) {
@@ -247,5 +282,136 @@ static void KERNEL(q4_0_repacked)(const uint8_t *w, int64_t rowStride, int32_t r
             }
             out[(int64_t) t * outStride + r] = acc;
         }
+    }
+}
+
+/*
+ * Q6_K super-block (210 bytes: ql 0:128, qh 128:64, int8 scales 192:16, f16 d 208) times 256 activation quants:
+ * the eight int32 lanes of KQuantDots.q6_K, exact. Group g of half h: q = (ql nibble | qh 2 bits << 4), 0..63,
+ * whose lanes are Σq·y − 32·Σy; lanes 0-3 take scale 8h + 2g, lanes 4-7 scale 8h + 2g + 1.
+ */
+static inline __m256i KERNEL(q6k_lanes)(const uint8_t *blk, const int8_t *y) {
+    const __m256i low4 = _mm256_set1_epi8(0x0F);
+    const __m256i low2 = _mm256_set1_epi8(0x03);
+    const __m256i thirtyTwo = _mm256_set1_epi8(32);
+    __m256i sum = _mm256_setzero_si256();
+#pragma GCC unroll 2
+    for (int h = 0; h < 2; h++) {
+        __m256i qh = _mm256_loadu_si256((const __m256i *) (blk + 128 + 32 * h));
+        __m256i ql0 = _mm256_loadu_si256((const __m256i *) (blk + 64 * h));
+        __m256i ql1 = _mm256_loadu_si256((const __m256i *) (blk + 64 * h + 32));
+#pragma GCC unroll 4
+        for (int g = 0; g < 4; g++) {
+            __m256i ql = (g & 1) ? ql1 : ql0;
+            __m256i nib = g < 2 ? _mm256_and_si256(ql, low4) : _mm256_and_si256(_mm256_srli_epi16(ql, 4), low4);
+            __m256i hb = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * g), low2), 4);
+            __m256i q = _mm256_or_si256(nib, hb);
+            __m256i yv = _mm256_loadu_si256((const __m256i *) (y + 128 * h + 32 * g));
+            __m256i l = _mm256_sub_epi32(LANES(q, yv), LANES(thirtyTwo, yv));
+            int k = 8 * h + 2 * g;
+            __m256i sc = _mm256_set_m128i(_mm_set1_epi32((int8_t) blk[192 + k + 1]),
+                                          _mm_set1_epi32((int8_t) blk[192 + k]));
+            sum = _mm256_add_epi32(sum, _mm256_mullo_epi32(l, sc));
+        }
+    }
+    return sum;
+}
+
+/* The 6-bit scales and mins of a Q4_K super-block (get_scale_min_k4). */
+static inline void KERNEL(q4k_scales)(const uint8_t *s, int32_t sc[8], int32_t m[8]) {
+    for (int j = 0; j < 4; j++) {
+        sc[j] = s[j] & 63;
+        m[j] = s[j + 4] & 63;
+    }
+    for (int j = 4; j < 8; j++) {
+        sc[j] = (s[j + 4] & 0x0F) | ((s[j - 4] >> 6) << 4);
+        m[j] = (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
+    }
+}
+
+/* Q4_K super-block (144 bytes: f16 d 0, f16 dmin 2, scales 4:12, qs 16:128): the eight int32 lanes, exact. */
+static inline __m256i KERNEL(q4k_lanes)(const uint8_t *blk, const int8_t *y, const int32_t sc[8]) {
+    const __m256i low4 = _mm256_set1_epi8(0x0F);
+    __m256i sum = _mm256_setzero_si256();
+#pragma GCC unroll 4
+    for (int j = 0; j < 4; j++) {
+        __m256i qs = _mm256_loadu_si256((const __m256i *) (blk + 16 + 32 * j));
+        __m256i lo = LANES(_mm256_and_si256(qs, low4), _mm256_loadu_si256((const __m256i *) (y + 64 * j)));
+        __m256i hi = LANES(_mm256_and_si256(_mm256_srli_epi16(qs, 4), low4),
+                           _mm256_loadu_si256((const __m256i *) (y + 64 * j + 32)));
+        sum = _mm256_add_epi32(sum, _mm256_add_epi32(_mm256_mullo_epi32(lo, _mm256_set1_epi32(sc[2 * j])),
+                                                     _mm256_mullo_epi32(hi, _mm256_set1_epi32(sc[2 * j + 1]))));
+    }
+    return sum;
+}
+
+/*
+ * One (row, token) of a K-quant row of `blocks` super-blocks in KQuantDots' order: Q6_K acc_t = fma(dy·d, lane_t,
+ * acc_t), hsum8; Q4_K the same with d = dy·d, plus the min terms m_i = fma(−dy·dmin, minPair_i, m_i) added as
+ * ((m0 + m2) + (m1 + m3)).
+ */
+static inline __attribute__((always_inline)) float KERNEL(k_dot)(const int type, const uint8_t *row,
+        int32_t blocks, const int8_t *y, const float *dy, const int16_t *bsums) {
+    __m256 acc = _mm256_setzero_ps();
+    float m0 = 0, m1 = 0, m2 = 0, m3 = 0;
+    for (int32_t b = 0; b < blocks; b++) {
+        if (type == TYPE_Q6_K) {
+            const uint8_t *blk = row + 210 * (int64_t) b;
+            float d = dy[b] * KERNEL(scale)(blk + 208);
+            __m256i lanes = KERNEL(q6k_lanes)(blk, y + 256 * (int64_t) b);
+            acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(lanes), acc);
+        } else {
+            const uint8_t *blk = row + 144 * (int64_t) b;
+            float yd = dy[b];
+            float d = yd * KERNEL(scale)(blk);
+            float dmin = -yd * KERNEL(scale)(blk + 2);
+            int32_t sc[8], m[8];
+            KERNEL(q4k_scales)(blk + 4, sc, m);
+            const int16_t *s = bsums + 16 * (int64_t) b;
+            m0 = fmaf(dmin, (float) (m[0] * (s[0] + s[1]) + m[1] * (s[2] + s[3])), m0);
+            m1 = fmaf(dmin, (float) (m[2] * (s[4] + s[5]) + m[3] * (s[6] + s[7])), m1);
+            m2 = fmaf(dmin, (float) (m[4] * (s[8] + s[9]) + m[5] * (s[10] + s[11])), m2);
+            m3 = fmaf(dmin, (float) (m[6] * (s[12] + s[13]) + m[7] * (s[14] + s[15])), m3);
+            __m256i lanes = KERNEL(q4k_lanes)(blk, y + 256 * (int64_t) b, sc);
+            acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(lanes), acc);
+        }
+    }
+    float r = KERNEL(hsum8)(acc);
+    return type == TYPE_Q6_K ? r : r + ((m0 + m2) + (m1 + m3));
+}
+
+/* Q4_K or Q6_K rows r0 .. r1 − 1 times tokens 0 .. tokens − 1 (Q8_K: quants, scales, 16 group sums per block). */
+static inline __attribute__((always_inline)) void KERNEL(k_quant_of)(const int type, const uint8_t *w,
+        int64_t rowStride, int32_t r0, int32_t r1, int32_t blocks, const int8_t *xq, const float *xd,
+        const int16_t *xs, int32_t tokens, float *out, int32_t outStride) {
+    const int64_t cols = 256 * (int64_t) blocks;
+    int32_t r = r0;
+    /* four rows from four places a quarter of the range apart, each token in turn: four streams from memory */
+    int32_t quarter = (r1 - r) / 4;
+    for (int32_t a = r; a < r + quarter; a++) {
+        for (int32_t t = 0; t < tokens; t++) {
+#pragma GCC unroll 4
+            for (int i = 0; i < 4; i++) {
+                int32_t row = a + i * quarter;
+                out[(int64_t) t * outStride + row] = KERNEL(k_dot)(type, w + (int64_t) row * rowStride, blocks,
+                        xq + t * cols, xd + (int64_t) t * blocks, xs + (int64_t) t * 16 * blocks);
+            }
+        }
+    }
+    for (r += 4 * quarter; r < r1; r++) {
+        for (int32_t t = 0; t < tokens; t++) {
+            out[(int64_t) t * outStride + r] = KERNEL(k_dot)(type, w + (int64_t) r * rowStride, blocks,
+                    xq + t * cols, xd + (int64_t) t * blocks, xs + (int64_t) t * 16 * blocks);
+        }
+    }
+}
+
+static void KERNEL(k_quant)(int type, const uint8_t *w, int64_t rowStride, int32_t r0, int32_t r1, int32_t blocks,
+                            const int8_t *xq, const float *xd, const int16_t *xs, int32_t tokens, float *out,
+                            int32_t outStride) {
+    if (type == TYPE_Q6_K) {
+        KERNEL(k_quant_of)(TYPE_Q6_K, w, rowStride, r0, r1, blocks, xq, xd, xs, tokens, out, outStride);
+    } else {
+        KERNEL(k_quant_of)(TYPE_Q4_K, w, rowStride, r0, r1, blocks, xq, xd, xs, tokens, out, outStride);
     }
 }

@@ -39,9 +39,13 @@ public final class DotOperand {
     final float[] octetScales;
     /** Tokens whose pair layout is current: {@link #split} writes it for batches of {@link #MIN_PAIR_TOKENS} or more. */
     int pairTokens;
-    /** Q8_0 with the native kernels, else null: the converted quants and block scales as segments over the arrays. */
+    /**
+     * Q8_0 and Q8_K with the native kernels, else null: the converted quants, block scales and (Q8_K) per-16 sums
+     * as segments over the arrays, made once.
+     */
     final MemorySegment quantsSegment;
     final MemorySegment scalesSegment;
+    final MemorySegment groupSumsSegment;
 
     /** The smallest batch for which the pair layout is written (the tile kernels' smallest tile). */
     static final int MIN_PAIR_TOKENS = VectorTileDots.SMALL_TILE;
@@ -55,9 +59,11 @@ public final class DotOperand {
         this.scales = converted.scalesArray();
         this.groupSums = converted.groupSumsArray();
         this.values = converted.valuesArray();
-        boolean nativeQ8 = format == GgmlType.Q8_0 && q != null && NativeKernels.available();
+        boolean nativeQ8 = (format == GgmlType.Q8_0 || format == GgmlType.Q8_K) && q != null
+                && NativeKernels.available();
         this.quantsSegment = nativeQ8 ? MemorySegment.ofArray(q) : null;
         this.scalesSegment = nativeQ8 ? MemorySegment.ofArray(scales) : null;
+        this.groupSumsSegment = nativeQ8 && format == GgmlType.Q8_K ? MemorySegment.ofArray(groupSums) : null;
         if (format == GgmlType.Q8_0 && VectorLanes.WIDE && q != null) {
             int maxRows = q.length / cols;
             int octets = (maxRows + 7) / 8;

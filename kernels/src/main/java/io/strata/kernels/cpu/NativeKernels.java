@@ -18,7 +18,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
- * The native Q8_0 and Q4_0 matrix products ({@code src/main/c/strata_kernels.c}), called through the FFM API.
+ * The native Q8_0, Q4_0, Q4_K and Q6_K matrix products ({@code src/main/c/strata_kernels.c}), called through the FFM API.
  * The Vector API has no 8- or 16-bit dot product, so its int8 kernels need about three times the instructions per
  * block of an AVX2 or AVX-512 VNNI loop and stay compute-bound; these reach the memory bandwidth in decode and
  * the FMA units in prefill. They compute the scalar reference's bits, like every other kernel ({@code
@@ -32,18 +32,22 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 final class NativeKernels {
     static final int TYPE_Q8_0 = 0;
     static final int TYPE_Q4_0 = 1;
+    static final int TYPE_Q4_K = 2;
+    static final int TYPE_Q6_K = 3;
 
     private static final String LIBRARY = "libstrata_kernels.so";
     private static final int ISA;
     private static final String WHY;
     private static final MethodHandle VEC_DOT;
     private static final MethodHandle Q4_0_REPACKED;
+    private static final MethodHandle K_QUANT;
 
     static {
         int isa = 0;
         String why = null;
         MethodHandle vecDot = null;
         MethodHandle repacked = null;
+        MethodHandle kQuant = null;
         if ("false".equalsIgnoreCase(System.getProperty("strata.native"))) {
             why = "turned off (-Dstrata.native=false)";
         } else {
@@ -68,6 +72,10 @@ final class NativeKernels {
                                 JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT);
                         repacked = linker.downcallHandle(lib.findOrThrow("strata_q4_0_repacked"), repackedRows,
                                 Linker.Option.critical(true));
+                        FunctionDescriptor kRows = FunctionDescriptor.ofVoid(JAVA_INT, JAVA_INT, ADDRESS, JAVA_LONG,
+                                JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT);
+                        kQuant = linker.downcallHandle(lib.findOrThrow("strata_k_quant"), kRows,
+                                Linker.Option.critical(true));
                     }
                 }
             } catch (Throwable e) {
@@ -79,6 +87,7 @@ final class NativeKernels {
         WHY = why;
         VEC_DOT = vecDot;
         Q4_0_REPACKED = repacked;
+        K_QUANT = kQuant;
     }
 
     private NativeKernels() {
@@ -120,6 +129,19 @@ final class NativeKernels {
             Q4_0_REPACKED.invokeExact(ISA, w, rowStride, r0, r1, blocks, xq, xd, tokens, out, outStride);
         } catch (Throwable e) {
             throw new IllegalStateException("native repacked Q4_0 kernel", e);
+        }
+    }
+
+    /**
+     * Q4_K or Q6_K rows (TYPE_Q4_K, TYPE_Q6_K) of {@code blocks} super-blocks times Q8_K activations (quants at
+     * xq[t·cols], scales at xd[t·blocks], per-16 sums at xs[16·t·blocks]), in KQuantDots' order.
+     */
+    static void kQuant(int type, MemorySegment w, long rowStride, int r0, int r1, int blocks, MemorySegment xq,
+                       MemorySegment xd, MemorySegment xs, int tokens, MemorySegment out, int outStride) {
+        try {
+            K_QUANT.invokeExact(ISA, type, w, rowStride, r0, r1, blocks, xq, xd, xs, tokens, out, outStride);
+        } catch (Throwable e) {
+            throw new IllegalStateException("native " + (type == TYPE_Q4_K ? "Q4_K" : "Q6_K") + " kernel", e);
         }
     }
 

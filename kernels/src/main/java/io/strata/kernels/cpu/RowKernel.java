@@ -173,6 +173,12 @@ abstract class RowKernel {
             if (type == GgmlType.Q4_0) {
                 return NATIVE_Q4_0;
             }
+            if (type == GgmlType.Q4_K) {
+                return NATIVE_Q4_K;
+            }
+            if (type == GgmlType.Q6_K) {
+                return NATIVE_Q6_K;
+            }
         }
         if (repacked) {
             return vector ? VECTOR_Q4_0_REPACKED : SCALAR_Q4_0_REPACKED;
@@ -183,6 +189,8 @@ abstract class RowKernel {
     private static final RowKernel NATIVE_Q8_0 = new Native(NativeKernels.TYPE_Q8_0, false);
     private static final RowKernel NATIVE_Q4_0 = new Native(NativeKernels.TYPE_Q4_0, false);
     private static final RowKernel NATIVE_Q4_0_REPACKED = new Native(NativeKernels.TYPE_Q4_0, true);
+    private static final RowKernel NATIVE_Q4_K = new Native(NativeKernels.TYPE_Q4_K, false);
+    private static final RowKernel NATIVE_Q6_K = new Native(NativeKernels.TYPE_Q6_K, false);
 
     /**
      * The native kernels ({@link NativeKernels}): a thread's rows and all tokens in one call. A single (row, token)
@@ -206,7 +214,12 @@ abstract class RowKernel {
         void rowRange(MemorySegment w, long rowBytes, int from, int to, DotOperand x, int tokens, MemorySegment out,
                       int stride) {
             if (x.quantsSegment == null) {
-                throw new IllegalStateException("native kernels need Q8_0 activations, got " + x.format);
+                throw new IllegalStateException("native kernels need Q8_0 or Q8_K activations, got " + x.format);
+            }
+            if (type == NativeKernels.TYPE_Q4_K || type == NativeKernels.TYPE_Q6_K) {
+                NativeKernels.kQuant(type, w, rowBytes, from, to, x.cols / 256, x.quantsSegment, x.scalesSegment,
+                        x.groupSumsSegment, tokens, out, stride);
+                return;
             }
             int blocks = x.cols / VectorLanes.GROUP;
             if (repacked) {
@@ -220,9 +233,14 @@ abstract class RowKernel {
 
         @Override
         float dot(MemorySegment w, long row, DotOperand x, int token) {
+            GgmlType weights = switch (type) {
+                case NativeKernels.TYPE_Q8_0 -> GgmlType.Q8_0;
+                case NativeKernels.TYPE_Q4_0 -> GgmlType.Q4_0;
+                case NativeKernels.TYPE_Q4_K -> GgmlType.Q4_K;
+                default -> GgmlType.Q6_K;
+            };
             return repacked ? DotProduct.dotQ4_0Repacked(w, row, x.converted, token * x.cols, x.cols)
-                    : DotProduct.dot(type == NativeKernels.TYPE_Q8_0 ? GgmlType.Q8_0 : GgmlType.Q4_0, w, row,
-                    x.converted, token * x.cols, x.cols);
+                    : DotProduct.dot(weights, w, row, x.converted, token * x.cols, x.cols);
         }
     }
 

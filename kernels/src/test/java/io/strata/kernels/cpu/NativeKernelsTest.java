@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The native Q8_0 and Q4_0 kernels ({@link NativeKernels}) against the scalar reference, bit for bit, through
+ * The native Q8_0, Q4_0, Q4_K and Q6_K kernels ({@link NativeKernels}) against the scalar reference, bit for bit, through
  * {@link MatMul}: every path of the C code (4 x 4 tiles and their leftover rows and tokens, the four-stream decode
  * and its leftover rows, the repacked GEMV's 8-row groups, token pairs and leftover rows), one and two threads.
  * Skipped, saying why, where the library is not built (no gcc) or the CPU lacks AVX2.
@@ -34,12 +34,13 @@ class NativeKernelsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"Q8_0", "Q4_0"})
+    @ValueSource(strings = {"Q8_0", "Q4_0", "Q4_K", "Q6_K"})
     void everyRowAndTokenHasTheReferenceBits(String typeName) {
         GgmlType type = GgmlType.valueOf(typeName);
         Random rnd = new Random(7 + type.id());
         int maxTokens = 21;
-        for (int cols : new int[]{32, 96, 2048}) {
+        int[] lengths = type.blockSize() == 256 ? new int[]{256, 768, 2048} : new int[]{32, 96, 2048};
+        for (int cols : lengths) {
             Activations a = WeightRows.gaussian(maxTokens, cols, rnd);
             // Q4_0 with rows % 8 == 0 takes the repacked order: 16, 40 (and 8 per thread) do, 13 and 37 do not
             for (int rows : new int[]{1, 3, 13, 16, 37, 40}) {
@@ -61,10 +62,12 @@ class NativeKernelsTest {
                                             ? DotProduct.dotQ4_0Repacked(w.data(), row, x.converted(), t * cols, cols)
                                             : DotProduct.dot(type, w.data(), row, x.converted(), t * cols, cols);
                                     float got = actual[t * stride + r];
+                                    int rr = r;
+                                    int tt = t;
                                     assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(got),
                                             () -> type + (repacked ? " repacked" : "") + " cols " + cols + " rows "
-                                                    + rows + " threads " + threads + " tokens " + tokens + ": row "
-                                                    + " token: reference " + expected + ", native " + got);
+                                                    + rows + " threads " + threads + " tokens " + tokens + ": row " + rr
+                                                    + " token " + tt + ": reference " + expected + ", native " + got);
                                 }
                             }
                         }
