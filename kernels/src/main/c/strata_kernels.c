@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <math.h>
+#include <stdlib.h>
 
 #define TYPE_Q8_0 0
 #define TYPE_Q4_0 1
@@ -41,6 +42,115 @@ static inline __m256i lanes_vnni(__m256i ax, __m256i sx) {
 #undef LANES
 #pragma GCC pop_options
 
+
+/*
+ * The 4 x 4 (rows x tokens) tile of vec_dot on AVX-512 VNNI: per (row, token, block) one vpdpbusd of the weights as
+ * unsigned bytes (Q8_0: w + 128, i.e. w ^ 0x80; Q4_0: the raw nibble, w + 8) onto the token's correction (−128·Σx
+ * or −8·Σx per lane, one vpdpbusd per token and block, shared by the tile's 4 rows), so the int32 lanes come out
+ * exact without a per-(row, token) sign step; one conversion; one FMA whose scale dw·dx (rounded as the reference
+ * rounds it) is broadcast from memory, a load rather than a shuffle. Rows go in chunks of 16 and tokens in chunks
+ * of 16, so a chunk's weights and activations stay in L2 while its 16 tiles run. Leftover rows and tokens go
+ * through vec_dot.
+ */
+#pragma GCC push_options
+#pragma GCC target("avx2,fma,f16c,avx512f,avx512vl,avx512bw,avx512vnni")
+static inline __attribute__((always_inline)) void tile4x4_vnni(const int type, const uint8_t *w, int64_t rowStride,
+        int32_t r, int32_t blocks, const int8_t *xq, const float *xd, int32_t t, float *out, int32_t outStride) {
+    const int64_t blockBytes = type == TYPE_Q8_0 ? 34 : 18;
+    const int64_t cols = 32 * (int64_t) blocks;
+    const __m256i offset = _mm256_set1_epi8(type == TYPE_Q8_0 ? (char) 0x80 : 8);
+    const __m256i flip = _mm256_set1_epi8((char) 0x80);
+    const __m128i low4 = _mm_set1_epi8(0x0F);
+    const uint8_t *rows[4];
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; i++) {
+        rows[i] = w + (int64_t) (r + i) * rowStride;
+    }
+    __m256 acc[4][4];
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; i++) {
+#pragma GCC unroll 4
+        for (int j = 0; j < 4; j++) {
+            acc[i][j] = _mm256_setzero_ps();
+        }
+    }
+    for (int32_t b = 0; b < blocks; b++) {
+        __m256i wu[4];
+        float d[4][4] __attribute__((aligned(16)));
+        __m128 dx = _mm_set_ps(xd[(int64_t) (t + 3) * blocks + b], xd[(int64_t) (t + 2) * blocks + b],
+                               xd[(int64_t) (t + 1) * blocks + b], xd[(int64_t) t * blocks + b]);
+#pragma GCC unroll 4
+        for (int i = 0; i < 4; i++) {
+            const uint8_t *block = rows[i] + blockBytes * b;
+            if (type == TYPE_Q8_0) {
+                wu[i] = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *) (block + 2)), flip);
+            } else {
+                __m128i qs = _mm_loadu_si128((const __m128i *) (block + 2));
+                wu[i] = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(qs, 4), low4), _mm_and_si128(qs, low4));
+            }
+            uint16_t h;
+            memcpy(&h, block, 2);
+            _mm_store_ps(d[i], _mm_mul_ps(_mm_set1_ps(_cvtsh_ss(h)), dx));
+        }
+#pragma GCC unroll 4
+        for (int j = 0; j < 4; j++) {
+            __m256i x = _mm256_loadu_si256((const __m256i *) (xq + (t + j) * cols + 32 * b));
+            __m256i c = _mm256_sub_epi32(_mm256_setzero_si256(),
+                                         _mm256_dpbusd_epi32(_mm256_setzero_si256(), offset, x));
+#pragma GCC unroll 4
+            for (int i = 0; i < 4; i++) {
+                __m256i lanes = _mm256_dpbusd_epi32(c, wu[i], x);
+                acc[i][j] = _mm256_fmadd_ps(_mm256_broadcast_ss(&d[i][j]), _mm256_cvtepi32_ps(lanes), acc[i][j]);
+            }
+        }
+    }
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; i++) {
+#pragma GCC unroll 4
+        for (int j = 0; j < 4; j++) {
+            out[(int64_t) (t + j) * outStride + r + i] = hsum8_vnni(acc[i][j]);
+        }
+    }
+}
+
+static inline __attribute__((always_inline)) void vec_dot_tiles_vnni_of(const int type, const uint8_t *w,
+        int64_t rowStride, int32_t r0, int32_t r1, int32_t blocks, const int8_t *xq, const float *xd, int32_t tokens,
+        float *out, int32_t outStride) {
+    const int64_t cols = 32 * (int64_t) blocks;
+    int32_t tiledTokens = tokens / 4 * 4;
+    int32_t tiledRows = (r1 - r0) / 4 * 4;
+    for (int32_t rc = r0; rc < r0 + tiledRows; rc += 16) {
+        int32_t rEnd = rc + 16 < r0 + tiledRows ? rc + 16 : r0 + tiledRows;
+        for (int32_t tc = 0; tc < tiledTokens; tc += 16) {
+            int32_t tEnd = tc + 16 < tiledTokens ? tc + 16 : tiledTokens;
+            for (int32_t r = rc; r < rEnd; r += 4) {
+                for (int32_t t = tc; t < tEnd; t += 4) {
+                    tile4x4_vnni(type, w, rowStride, r, blocks, xq, xd, t, out, outStride);
+                }
+            }
+        }
+    }
+    if (tiledTokens < tokens) {
+        vec_dot_vnni(type, w, rowStride, r0, r0 + tiledRows, blocks, xq + tiledTokens * cols,
+                     xd + (int64_t) tiledTokens * blocks, tokens - tiledTokens, out + (int64_t) tiledTokens * outStride,
+                     outStride);
+    }
+    if (r0 + tiledRows < r1) {
+        vec_dot_vnni(type, w, rowStride, r0 + tiledRows, r1, blocks, xq, xd, tokens, out, outStride);
+    }
+}
+
+static void vec_dot_tiles_vnni(int type, const uint8_t *w, int64_t rowStride, int32_t r0, int32_t r1,
+                               int32_t blocks, const int8_t *xq, const float *xd, int32_t tokens, float *out,
+                               int32_t outStride) {
+    if (type == TYPE_Q8_0) {
+        vec_dot_tiles_vnni_of(TYPE_Q8_0, w, rowStride, r0, r1, blocks, xq, xd, tokens, out, outStride);
+    } else {
+        vec_dot_tiles_vnni_of(TYPE_Q4_0, w, rowStride, r0, r1, blocks, xq, xd, tokens, out, outStride);
+    }
+}
+#pragma GCC pop_options
+
 /* 2: AVX-512 VNNI, 1: AVX2 + FMA + F16C, 0: neither (the Java kernels run). */
 int32_t strata_isa(void) {
     __builtin_cpu_init();
@@ -58,7 +168,9 @@ int32_t strata_isa(void) {
 void strata_vec_dot(int32_t isa, int32_t type, const uint8_t *w, int64_t rowStride, int32_t r0, int32_t r1,
                     int32_t blocks, const int8_t *xq, const float *xd, int32_t tokens, float *out,
                     int32_t outStride) {
-    if (isa == 2) {
+    if (isa == 2 && tokens >= 4 && r1 - r0 >= 4) {
+        vec_dot_tiles_vnni(type, w, rowStride, r0, r1, blocks, xq, xd, tokens, out, outStride);
+    } else if (isa == 2) {
         vec_dot_vnni(type, w, rowStride, r0, r1, blocks, xq, xd, tokens, out, outStride);
     } else {
         vec_dot_avx2(type, w, rowStride, r0, r1, blocks, xq, xd, tokens, out, outStride);

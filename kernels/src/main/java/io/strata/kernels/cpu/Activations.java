@@ -62,6 +62,15 @@ public final class Activations {
      * int8 formats, the quants split for the vector kernels, refreshed at most once per change like the conversion.
      */
     public DotOperand operandFor(GgmlType weightType, int rows) {
+        return operandFor(weightType, rows, true);
+    }
+
+    /**
+     * {@link #operandFor(GgmlType, int)}; without {@code split} only the conversion is refreshed (the native
+     * kernels read the converted quants and need none of the Vector API kernels' split layouts, whose making is a
+     * pass over every activation of a prompt).
+     */
+    public DotOperand operandFor(GgmlType weightType, int rows, boolean split) {
         QuantizedActivations q = convertedFor(weightType, rows);
         int slot = slot(q.type());
         DotOperand o = operands[slot];
@@ -69,7 +78,7 @@ public final class Activations {
             o = new DotOperand(q, cols);
             operands[slot] = o;
         }
-        if (operandVersion[slot] != version || operandRows[slot] < rows) {
+        if (split && (operandVersion[slot] != version || operandRows[slot] < rows)) {
             o.split(rows);
             operandVersion[slot] = version;
             operandRows[slot] = rows;

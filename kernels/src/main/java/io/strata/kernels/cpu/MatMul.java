@@ -98,10 +98,10 @@ public final class MatMul {
                     + " do not fit the input (" + input.maxRows() + " rows) or the output (" + output.length + ")");
         }
         this.w = weights;
-        this.x = input.operandFor(weights.type(), tokenCount);
         // llama.cpp multiplies a batch of two or more tokens through tinyBLAS, whose order differs for a few types
         boolean differs = DotProduct.batchedOrderDiffers(weights.type(), weights.cols());
         RowKernel plain = RowKernel.forWeights(weights.type(), weights.rows(), vector, nativeKernels);
+        this.x = input.operandFor(weights.type(), tokenCount, !plain.takesRanges());
         this.kernel = plain;
         this.batchedKernel = null;
         this.order = null;
