@@ -24,9 +24,11 @@ static inline __m256i lanes_avx2(__m256i ax, __m256i sx) {
 }
 #define KERNEL(name) name##_avx2
 #define LANES(ax, sx) lanes_avx2(ax, sx)
+#define DPWSSD(acc, a, b) _mm256_add_epi32(acc, _mm256_madd_epi16(a, b))
 #include "strata_kernels_body.h"
 #undef KERNEL
 #undef LANES
+#undef DPWSSD
 #pragma GCC pop_options
 
 /* ---- AVX-512 VNNI on 256-bit vectors (one vpdpbusd per block; 32 vector registers) ---- */
@@ -37,9 +39,11 @@ static inline __m256i lanes_vnni(__m256i ax, __m256i sx) {
 }
 #define KERNEL(name) name##_vnni
 #define LANES(ax, sx) lanes_vnni(ax, sx)
+#define DPWSSD(acc, a, b) _mm256_dpwssd_epi32(acc, a, b)
 #include "strata_kernels_body.h"
 #undef KERNEL
 #undef LANES
+#undef DPWSSD
 #pragma GCC pop_options
 
 

@@ -287,13 +287,20 @@ static void KERNEL(q4_0_repacked)(const uint8_t *w, int64_t rowStride, int32_t r
 
 /*
  * Q6_K super-block (210 bytes: ql 0:128, qh 128:64, int8 scales 192:16, f16 d 208) times 256 activation quants:
- * the eight int32 lanes of KQuantDots.q6_K, exact. Group g of half h: q = (ql nibble | qh 2 bits << 4), 0..63,
- * whose lanes are Σq·y − 32·Σy; lanes 0-3 take scale 8h + 2g, lanes 4-7 scale 8h + 2g + 1.
+ * the eight int32 lanes of KQuantDots.q6_K, exact. Group g of half h: q = (ql nibble | qh 2 bits << 4), 0..63;
+ * its products summed in pairs (vpmaddubsw), less 32 times the pair sums of y (so each pair is Σ(q − 32)·y, within
+ * 16 bits), then the pairs times their scale (lanes 0-3 scale 8h + 2g, lanes 4-7 scale 8h + 2g + 1) summed into the
+ * lanes (vpdpwssd, or vpmaddwd and an add).
  */
 static inline __m256i KERNEL(q6k_lanes)(const uint8_t *blk, const int8_t *y) {
     const __m256i low4 = _mm256_set1_epi8(0x0F);
     const __m256i low2 = _mm256_set1_epi8(0x03);
     const __m256i thirtyTwo = _mm256_set1_epi8(32);
+    /* low 128 bits: the dword's low word (scale k) in every word; high 128: its high word (scale k + 1) */
+    const __m256i halves = _mm256_set_epi8(3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2,
+                                           1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0);
+    int16_t words[16] __attribute__((aligned(32)));
+    _mm256_store_si256((__m256i *) words, _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *) (blk + 192))));
     __m256i sum = _mm256_setzero_si256();
 #pragma GCC unroll 2
     for (int h = 0; h < 2; h++) {
@@ -307,40 +314,51 @@ static inline __m256i KERNEL(q6k_lanes)(const uint8_t *blk, const int8_t *y) {
             __m256i hb = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * g), low2), 4);
             __m256i q = _mm256_or_si256(nib, hb);
             __m256i yv = _mm256_loadu_si256((const __m256i *) (y + 128 * h + 32 * g));
-            __m256i l = _mm256_sub_epi32(LANES(q, yv), LANES(thirtyTwo, yv));
+            __m256i pairs = _mm256_sub_epi16(_mm256_maddubs_epi16(q, yv), _mm256_maddubs_epi16(thirtyTwo, yv));
             int k = 8 * h + 2 * g;
-            __m256i sc = _mm256_set_m128i(_mm_set1_epi32((int8_t) blk[192 + k + 1]),
-                                          _mm_set1_epi32((int8_t) blk[192 + k]));
-            sum = _mm256_add_epi32(sum, _mm256_mullo_epi32(l, sc));
+            int32_t both;
+            memcpy(&both, &words[k], 4);
+            __m256i sc = _mm256_shuffle_epi8(_mm256_set1_epi32(both), halves);
+            sum = DPWSSD(sum, pairs, sc);
         }
     }
     return sum;
 }
 
-/* The 6-bit scales and mins of a Q4_K super-block (get_scale_min_k4). */
-static inline void KERNEL(q4k_scales)(const uint8_t *s, int32_t sc[8], int32_t m[8]) {
-    for (int j = 0; j < 4; j++) {
-        sc[j] = s[j] & 63;
-        m[j] = s[j + 4] & 63;
-    }
-    for (int j = 4; j < 8; j++) {
-        sc[j] = (s[j + 4] & 0x0F) | ((s[j - 4] >> 6) << 4);
-        m[j] = (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
-    }
+/*
+ * The eight 6-bit scales (sc) and mins (m) of a Q4_K super-block (get_scale_min_k4) as bytes of two words each:
+ * sc0..3 | sc4..7 and m0..3 | m4..7, from the 12 scale bytes read as three words.
+ */
+static inline void KERNEL(q4k_scales)(const uint8_t *s, uint32_t sc[2], uint32_t m[2]) {
+    uint32_t u[3];
+    memcpy(u, s, 12);
+    sc[0] = u[0] & 0x3f3f3f3fu;
+    m[0] = u[1] & 0x3f3f3f3fu;
+    sc[1] = (u[2] & 0x0f0f0f0fu) | (((u[0] >> 6) & 0x03030303u) << 4);
+    m[1] = ((u[2] >> 4) & 0x0f0f0f0fu) | (((u[1] >> 6) & 0x03030303u) << 4);
 }
 
-/* Q4_K super-block (144 bytes: f16 d 0, f16 dmin 2, scales 4:12, qs 16:128): the eight int32 lanes, exact. */
-static inline __m256i KERNEL(q4k_lanes)(const uint8_t *blk, const int8_t *y, const int32_t sc[8]) {
+/*
+ * Q4_K super-block (144 bytes: f16 d 0, f16 dmin 2, scales 4:12, qs 16:128): the eight int32 lanes, exact. Each
+ * 32-element half-chunk's products are summed in pairs (vpmaddubsw: 15·127·2 fits 16 bits), then the pairs times
+ * the sub-block's scale are summed into the lanes (vpdpwssd, or vpmaddwd and an add).
+ */
+static inline __m256i KERNEL(q4k_lanes)(const uint8_t *blk, const int8_t *y, const uint32_t sc[2]) {
     const __m256i low4 = _mm256_set1_epi8(0x0F);
+    /* both halves: the eight scales as 16-bit words */
+    const __m256i scales = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(_mm_set_epi32(0, 0, (int) sc[1], (int) sc[0])));
     __m256i sum = _mm256_setzero_si256();
 #pragma GCC unroll 4
     for (int j = 0; j < 4; j++) {
         __m256i qs = _mm256_loadu_si256((const __m256i *) (blk + 16 + 32 * j));
-        __m256i lo = LANES(_mm256_and_si256(qs, low4), _mm256_loadu_si256((const __m256i *) (y + 64 * j)));
-        __m256i hi = LANES(_mm256_and_si256(_mm256_srli_epi16(qs, 4), low4),
-                           _mm256_loadu_si256((const __m256i *) (y + 64 * j + 32)));
-        sum = _mm256_add_epi32(sum, _mm256_add_epi32(_mm256_mullo_epi32(lo, _mm256_set1_epi32(sc[2 * j])),
-                                                     _mm256_mullo_epi32(hi, _mm256_set1_epi32(sc[2 * j + 1]))));
+        __m256i lo = _mm256_maddubs_epi16(_mm256_and_si256(qs, low4),
+                                          _mm256_loadu_si256((const __m256i *) (y + 64 * j)));
+        __m256i hi = _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(qs, 4), low4),
+                                          _mm256_loadu_si256((const __m256i *) (y + 64 * j + 32)));
+        __m256i s0 = _mm256_shuffle_epi8(scales, _mm256_set1_epi16((short) ((4 * j) | ((4 * j + 1) << 8))));
+        __m256i s1 = _mm256_shuffle_epi8(scales, _mm256_set1_epi16((short) ((4 * j + 2) | ((4 * j + 3) << 8))));
+        sum = DPWSSD(sum, lo, s0);
+        sum = DPWSSD(sum, hi, s1);
     }
     return sum;
 }
@@ -353,7 +371,7 @@ static inline __m256i KERNEL(q4k_lanes)(const uint8_t *blk, const int8_t *y, con
 static inline __attribute__((always_inline)) float KERNEL(k_dot)(const int type, const uint8_t *row,
         int32_t blocks, const int8_t *y, const float *dy, const int16_t *bsums) {
     __m256 acc = _mm256_setzero_ps();
-    float m0 = 0, m1 = 0, m2 = 0, m3 = 0;
+    __m128 mv = _mm_setzero_ps();
     for (int32_t b = 0; b < blocks; b++) {
         if (type == TYPE_Q6_K) {
             const uint8_t *blk = row + 210 * (int64_t) b;
@@ -365,19 +383,24 @@ static inline __attribute__((always_inline)) float KERNEL(k_dot)(const int type,
             float yd = dy[b];
             float d = yd * KERNEL(scale)(blk);
             float dmin = -yd * KERNEL(scale)(blk + 2);
-            int32_t sc[8], m[8];
+            uint32_t sc[2], m[2];
             KERNEL(q4k_scales)(blk + 4, sc, m);
+            /* the min terms, lane i = m_2i·(s_4i + s_4i+1) + m_2i+1·(s_4i+2 + s_4i+3), s the per-16 sums */
             const int16_t *s = bsums + 16 * (int64_t) b;
-            m0 = fmaf(dmin, (float) (m[0] * (s[0] + s[1]) + m[1] * (s[2] + s[3])), m0);
-            m1 = fmaf(dmin, (float) (m[2] * (s[4] + s[5]) + m[3] * (s[6] + s[7])), m1);
-            m2 = fmaf(dmin, (float) (m[4] * (s[8] + s[9]) + m[5] * (s[10] + s[11])), m2);
-            m3 = fmaf(dmin, (float) (m[6] * (s[12] + s[13]) + m[7] * (s[14] + s[15])), m3);
+            __m128i pairs = _mm_hadd_epi16(_mm_loadu_si128((const __m128i *) s),
+                                           _mm_loadu_si128((const __m128i *) (s + 8)));
+            __m128i mins = _mm_madd_epi16(pairs, _mm_cvtepu8_epi16(_mm_set_epi32(0, 0, (int) m[1], (int) m[0])));
+            mv = _mm_fmadd_ps(_mm_set1_ps(dmin), _mm_cvtepi32_ps(mins), mv);
             __m256i lanes = KERNEL(q4k_lanes)(blk, y + 256 * (int64_t) b, sc);
             acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(lanes), acc);
         }
     }
     float r = KERNEL(hsum8)(acc);
-    return type == TYPE_Q6_K ? r : r + ((m0 + m2) + (m1 + m3));
+    if (type == TYPE_Q6_K) {
+        return r;
+    }
+    __m128 t = _mm_add_ps(mv, _mm_movehl_ps(mv, mv)); /* (m0 + m2), (m1 + m3) */
+    return r + _mm_cvtss_f32(_mm_add_ss(t, _mm_shuffle_ps(t, t, 1)));
 }
 
 /* Q4_K or Q6_K rows r0 .. r1 − 1 times tokens 0 .. tokens − 1 (Q8_K: quants, scales, 16 group sums per block). */
