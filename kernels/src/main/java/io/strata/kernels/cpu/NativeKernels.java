@@ -37,6 +37,8 @@ final class NativeKernels {
 
     private static final String LIBRARY = "libstrata_kernels.so";
     private static final int ISA;
+    /** The instruction set the calls use: {@link #ISA}, or AVX2 where a test asks for it on a VNNI machine. */
+    private static volatile int use;
     private static final String WHY;
     private static final MethodHandle VEC_DOT;
     private static final MethodHandle Q4_0_REPACKED;
@@ -84,6 +86,7 @@ final class NativeKernels {
             }
         }
         ISA = isa;
+        use = isa;
         WHY = why;
         VEC_DOT = vecDot;
         Q4_0_REPACKED = repacked;
@@ -105,7 +108,20 @@ final class NativeKernels {
 
     /** The instruction set the kernels use: "AVX-512 VNNI" or "AVX2". */
     static String instructionSet() {
-        return ISA == 2 ? "AVX-512 VNNI" : ISA == 1 ? "AVX2" : "none";
+        return use == 2 ? "AVX-512 VNNI" : use == 1 ? "AVX2" : "none";
+    }
+
+    /**
+     * Runs {@code body} with the AVX2 kernels (so that a VNNI machine tests both), then the detected ones again.
+     * Only for tests: not safe while other threads multiply.
+     */
+    static void withAvx2(Runnable body) {
+        use = Math.min(ISA, 1);
+        try {
+            body.run();
+        } finally {
+            use = ISA;
+        }
     }
 
     /**
@@ -116,7 +132,7 @@ final class NativeKernels {
     static void vecDot(int type, MemorySegment w, long rowStride, int r0, int r1, int blocks, MemorySegment xq,
                        MemorySegment xd, int tokens, MemorySegment out, int outStride) {
         try {
-            VEC_DOT.invokeExact(ISA, type, w, rowStride, r0, r1, blocks, xq, xd, tokens, out, outStride);
+            VEC_DOT.invokeExact(use, type, w, rowStride, r0, r1, blocks, xq, xd, tokens, out, outStride);
         } catch (Throwable e) {
             throw new IllegalStateException("native " + (type == TYPE_Q8_0 ? "Q8_0" : "Q4_0") + " kernel", e);
         }
@@ -126,7 +142,7 @@ final class NativeKernels {
     static void q4_0Repacked(MemorySegment w, long rowStride, int r0, int r1, int blocks, MemorySegment xq,
                              MemorySegment xd, int tokens, MemorySegment out, int outStride) {
         try {
-            Q4_0_REPACKED.invokeExact(ISA, w, rowStride, r0, r1, blocks, xq, xd, tokens, out, outStride);
+            Q4_0_REPACKED.invokeExact(use, w, rowStride, r0, r1, blocks, xq, xd, tokens, out, outStride);
         } catch (Throwable e) {
             throw new IllegalStateException("native repacked Q4_0 kernel", e);
         }
@@ -139,7 +155,7 @@ final class NativeKernels {
     static void kQuant(int type, MemorySegment w, long rowStride, int r0, int r1, int blocks, MemorySegment xq,
                        MemorySegment xd, MemorySegment xs, int tokens, MemorySegment out, int outStride) {
         try {
-            K_QUANT.invokeExact(ISA, type, w, rowStride, r0, r1, blocks, xq, xd, xs, tokens, out, outStride);
+            K_QUANT.invokeExact(use, type, w, rowStride, r0, r1, blocks, xq, xd, xs, tokens, out, outStride);
         } catch (Throwable e) {
             throw new IllegalStateException("native " + (type == TYPE_Q4_K ? "Q4_K" : "Q6_K") + " kernel", e);
         }
