@@ -175,21 +175,43 @@ class ClusterProcessTest {
 
     /** A config with free loopback ports: one coordinator (the seed, on {@code hz}), workers of one thread. */
     static Path writeConfig(String name, String model, int pp, int tp, int workers, int hz) throws IOException {
+        // the kernel may hand the same free port out twice in a row: every port of one config is distinct
+        java.util.Set<Integer> taken = new java.util.HashSet<>(List.of(hz));
+        java.util.function.IntSupplier tcp = () -> distinct(taken, ClusterProcessTest::freeTcpPort);
+        java.util.function.IntSupplier udp = () -> distinct(taken, ClusterProcessTest::freeUdpPort);
         StringBuilder y = new StringBuilder();
         y.append("cluster_name: ").append(name).append('\n')
                 .append("hazelcast:\n  seed_members:\n    - host: 127.0.0.1\n      port: ").append(hz).append('\n')
-                .append("coordinators:\n  - name: coord-1\n    host: 127.0.0.1\n    http_port: ").append(freeTcpPort())
+                .append("coordinators:\n  - name: coord-1\n    host: 127.0.0.1\n    http_port: ").append(tcp.getAsInt())
                 .append("\n    hazelcast_port: ").append(hz).append('\n')
                 .append("workers:\n");
         for (int i = 1; i <= workers; i++) {
-            y.append("  - name: w").append(i).append("\n    host: 127.0.0.1\n    aeron_port: ").append(freeUdpPort())
-                    .append("\n    http_port: ").append(freeTcpPort())
+            y.append("  - name: w").append(i).append("\n    host: 127.0.0.1\n    aeron_port: ").append(udp.getAsInt())
+                    .append("\n    http_port: ").append(tcp.getAsInt())
                     .append("\n    memory: 256MiB\n    threads: 1\n    backend: cpu\n");
         }
         y.append("model: ").append(model).append("\ncontext_length: 128\nslots: 2\n")
                 .append("pipeline_parallel: ").append(pp).append("\ntensor_parallel: ").append(tp).append('\n');
         Path dir = Files.createTempDirectory("strata-cluster");
         return Files.writeString(dir.resolve(name + ".yaml"), y.toString());
+    }
+
+    private interface PortSource {
+        int free() throws IOException;
+    }
+
+    private static int distinct(java.util.Set<Integer> taken, PortSource source) {
+        try {
+            for (int attempt = 0; attempt < 100; attempt++) {
+                int port = source.free();
+                if (taken.add(port)) {
+                    return port;
+                }
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        throw new IllegalStateException("no distinct free port in 100 attempts");
     }
 
     static int freeTcpPort() throws IOException {

@@ -1,0 +1,51 @@
+/*
+ * Two builds of the native kernels (libstrata_kernels.so) against each other, in one process, in turns, one
+ * thread: best of 40 runs each on random weights, ns per (row, token, block) and whether both gave the same bits.
+ * A kernel change is measured this way because this VM's speed moves by up to 1.5x within minutes.
+ *
+ *   sh kernels/src/main/c/build.sh /tmp/new                     # the changed kernels
+ *   (git stash; sh kernels/src/main/c/build.sh /tmp/old; git stash pop)
+ *   gcc -O2 -o /tmp/native-ab bench/src/main/c/native-ab.c -ldl
+ *   /tmp/native-ab TYPE ROWS COLS TOKENS /tmp/old/libstrata_kernels.so /tmp/new/libstrata_kernels.so
+ *
+ * TYPE: 0 Q8_0 (vec_dot), 1 Q4_0 (repacked GEMV), 2 Q4_K, 3 Q6_K (blocks of 256).
+ */
+#include <stdio.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <time.h>
+#include <string.h>
+#include <dlfcn.h>
+typedef void (*vd_t)(int32_t, int32_t, const uint8_t *, int64_t, int32_t, int32_t, int32_t, const int8_t *, const float *, int32_t, float *, int32_t);
+typedef void (*kq_t)(int32_t, int32_t, const uint8_t *, int64_t, int32_t, int32_t, int32_t, const int8_t *, const float *, const int16_t *, int32_t, float *, int32_t);
+typedef void (*rp_t)(int32_t, const uint8_t *, int64_t, int32_t, int32_t, int32_t, const int8_t *, const float *, int32_t, float *, int32_t);
+static double now() { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec + t.tv_nsec * 1e-9; }
+int main(int argc, char **argv) {
+    int type = atoi(argv[1]); /* 0 q8_0 vec_dot, 1 q4_0 repacked */
+    int rows = atoi(argv[2]), cols = atoi(argv[3]), tokens = atoi(argv[4]);
+    void *A = dlopen(argv[5], RTLD_NOW | RTLD_LOCAL), *B = dlopen(argv[6], RTLD_NOW | RTLD_LOCAL);
+    if (!A || !B) { printf("dlopen: %s\n", dlerror()); return 1; }
+    int blocks = type >= 2 ? cols / 256 : cols / 32; int bb = type == 0 ? 34 : type == 1 ? 18 : type == 2 ? 144 : 210;
+    size_t wsize = (size_t) rows * bb * blocks;
+    uint8_t *w = malloc(wsize); for (size_t i = 0; i < wsize; i++) w[i] = rand();
+    for (int r = 0; r < rows; r++) for (int b = 0; b < blocks; b++) { uint16_t h = 0x2000 + (rand() & 0x3ff); memcpy(w + (size_t) r * bb * blocks + bb * b, &h, 2); }
+    int8_t *x = malloc((size_t) tokens * cols); for (size_t i = 0; i < (size_t) tokens * cols; i++) x[i] = (rand() % 255) - 127;
+    float *xd = malloc(sizeof(float) * tokens * blocks); for (int i = 0; i < tokens * blocks; i++) xd[i] = 0.01f;
+    int16_t *xs = malloc(2 * 16 * tokens * blocks); for (int i = 0; i < 16 * tokens * blocks; i++) xs[i] = (rand() % 4000) - 2000;
+    float *oa = malloc(sizeof(float) * tokens * rows), *ob = malloc(sizeof(float) * tokens * rows);
+    double best[2] = {1e9, 1e9};
+    for (int rep = 0; rep < 40; rep++) {
+        for (int k = 0; k < 2; k++) {
+            void *L = k ? B : A; float *o = k ? ob : oa;
+            double t0 = now();
+            if (type == 0) ((vd_t) dlsym(L, "strata_vec_dot"))(2, 0, w, bb * blocks, 0, rows, blocks, x, xd, tokens, o, rows);
+            else if (type >= 2) ((kq_t) dlsym(L, "strata_k_quant"))(2, type, w, bb * blocks, 0, rows, blocks, x, xd, xs, tokens, o, rows);
+            else ((rp_t) dlsym(L, "strata_q4_0_repacked"))(2, w, bb * blocks, 0, rows, blocks, x, xd, tokens, o, rows);
+            double t = now() - t0; if (t < best[k]) best[k] = t;
+        }
+    }
+    double rtb = (double) rows * tokens * blocks;
+    printf("type %d rows %d cols %d tokens %d: A %.2f ns B %.2f ns per (row,token,block), B/A speed x%.2f, same output %s\n", type, rows, cols, tokens,
+           best[0] * 1e9 / rtb, best[1] * 1e9 / rtb, best[0] / best[1], memcmp(oa, ob, sizeof(float) * tokens * rows) ? "NO" : "yes");
+    return 0;
+}
