@@ -59,7 +59,8 @@ static inline __m256i lanes_vnni(__m256i ax, __m256i sx) {
 #pragma GCC push_options
 #pragma GCC target("avx2,fma,f16c,avx512f,avx512vl,avx512bw,avx512vnni")
 static inline __attribute__((always_inline)) void tile4x4_vnni(const int type, const uint8_t *w, int64_t rowStride,
-        int32_t r, int32_t blocks, const int8_t *xq, const float *xd, int32_t t, float *out, int32_t outStride) {
+        int32_t r, int32_t blocks, const int8_t *xq, const float *xd, int32_t t, float *out, int32_t outStride,
+        const uint8_t *next) {
     const int64_t blockBytes = type == TYPE_Q8_0 ? 34 : 18;
     const int64_t cols = 32 * (int64_t) blocks;
     const __m256i offset = _mm256_set1_epi8(type == TYPE_Q8_0 ? (char) 0x80 : 8);
@@ -79,6 +80,13 @@ static inline __attribute__((always_inline)) void tile4x4_vnni(const int type, c
         }
     }
     for (int32_t b = 0; b < blocks; b++) {
+        if (next != NULL) {
+            /* the next row tile's block, four rows on: its weights arrive from memory while this tile computes */
+#pragma GCC unroll 4
+            for (int i = 0; i < 4; i++) {
+                _mm_prefetch((const char *) (next + i * rowStride + blockBytes * b), _MM_HINT_T0);
+            }
+        }
         __m256i wu[4];
         float d[4][4] __attribute__((aligned(16)));
         __m128 dx = _mm_set_ps(xd[(int64_t) (t + 3) * blocks + b], xd[(int64_t) (t + 2) * blocks + b],
@@ -129,7 +137,8 @@ static inline __attribute__((always_inline)) void vec_dot_tiles_vnni_of(const in
             int32_t tEnd = tc + 16 < tiledTokens ? tc + 16 : tiledTokens;
             for (int32_t r = rc; r < rEnd; r += 4) {
                 for (int32_t t = tc; t < tEnd; t += 4) {
-                    tile4x4_vnni(type, w, rowStride, r, blocks, xq, xd, t, out, outStride);
+                    const uint8_t *next = t == tc && r + 8 <= r1 ? w + (int64_t) (r + 4) * rowStride : NULL;
+                    tile4x4_vnni(type, w, rowStride, r, blocks, xq, xd, t, out, outStride, next);
                 }
             }
         }
@@ -166,7 +175,7 @@ static void vec_dot_tiles_vnni(int type, const uint8_t *w, int64_t rowStride, in
 #pragma GCC target("avx2,fma,f16c,avx512f,avx512vl,avx512bw,avx512vnni")
 static inline __attribute__((always_inline)) void repacked8_vnni(const int G, const int T,
         const uint8_t *const rows[16], const int32_t at[2], int32_t blocks, const int8_t *xq, const float *xd,
-        int32_t t, float *out, int32_t outStride) {
+        int32_t t, float *out, int32_t outStride, const uint8_t *next, int64_t rowStride) {
     const int64_t cols = 32 * (int64_t) blocks;
     const __m256i eight = _mm256_set1_epi8(8);
     const __m256i low4 = _mm256_set1_epi8(0x0F);
@@ -180,6 +189,13 @@ static inline __attribute__((always_inline)) void repacked8_vnni(const int G, co
         }
     }
     for (int32_t b = 0; b < blocks; b++) {
+        if (next != NULL) {
+            /* the next 8-row group's block: from memory while this group computes */
+#pragma GCC unroll 8
+            for (int i = 0; i < 8; i++) {
+                _mm_prefetch((const char *) (next + i * rowStride + 18 * (int64_t) b), _MM_HINT_T0);
+            }
+        }
         __m256i c[4];
         __m256i x[4];
 #pragma GCC unroll 4
@@ -236,7 +252,7 @@ static void q4_0_repacked_fast_vnni(const uint8_t *w, int64_t rowStride, int32_t
                 rows[i] = w + (int64_t) (at[i >> 3] + (i & 7)) * rowStride;
             }
             for (int32_t t = 0; t < tokens; t++) {
-                repacked8_vnni(2, 1, rows, at, blocks, xq, xd, t, out, outStride);
+                repacked8_vnni(2, 1, rows, at, blocks, xq, xd, t, out, outStride, NULL, rowStride);
             }
         }
         r = r0 + 2 * half;
@@ -248,16 +264,17 @@ static void q4_0_repacked_fast_vnni(const uint8_t *w, int64_t rowStride, int32_t
         for (int i = 0; i < 8; i++) {
             rows[i] = w + (int64_t) (r + i) * rowStride;
         }
+        const uint8_t *next = r + 16 <= r0 + grouped ? w + (int64_t) (r + 8) * rowStride : NULL;
         int32_t t = 0;
         for (; t + 4 <= tokens; t += 4) {
-            repacked8_vnni(1, 4, rows, at, blocks, xq, xd, t, out, outStride);
+            repacked8_vnni(1, 4, rows, at, blocks, xq, xd, t, out, outStride, t == 0 ? next : NULL, rowStride);
         }
         if (t + 2 <= tokens) {
-            repacked8_vnni(1, 2, rows, at, blocks, xq, xd, t, out, outStride);
+            repacked8_vnni(1, 2, rows, at, blocks, xq, xd, t, out, outStride, t == 0 ? next : NULL, rowStride);
             t += 2;
         }
         if (t < tokens) {
-            repacked8_vnni(1, 1, rows, at, blocks, xq, xd, t, out, outStride);
+            repacked8_vnni(1, 1, rows, at, blocks, xq, xd, t, out, outStride, t == 0 ? next : NULL, rowStride);
         }
     }
     if (r0 + grouped < r1) {
