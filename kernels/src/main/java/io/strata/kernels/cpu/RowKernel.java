@@ -186,21 +186,23 @@ abstract class RowKernel {
         return (vector ? VECTOR : SCALAR)[type.ordinal()];
     }
 
-    private static final RowKernel NATIVE_Q8_0 = new Native(NativeKernels.TYPE_Q8_0, false);
-    private static final RowKernel NATIVE_Q4_0 = new Native(NativeKernels.TYPE_Q4_0, false);
-    private static final RowKernel NATIVE_Q4_0_REPACKED = new Native(NativeKernels.TYPE_Q4_0, true);
-    private static final RowKernel NATIVE_Q4_K = new Native(NativeKernels.TYPE_Q4_K, false);
-    private static final RowKernel NATIVE_Q6_K = new Native(NativeKernels.TYPE_Q6_K, false);
+    private static final RowKernel NATIVE_Q8_0 = new Native(GgmlType.Q8_0, NativeKernels.TYPE_Q8_0, false);
+    private static final RowKernel NATIVE_Q4_0 = new Native(GgmlType.Q4_0, NativeKernels.TYPE_Q4_0, false);
+    private static final RowKernel NATIVE_Q4_0_REPACKED = new Native(GgmlType.Q4_0, NativeKernels.TYPE_Q4_0, true);
+    private static final RowKernel NATIVE_Q4_K = new Native(GgmlType.Q4_K, NativeKernels.TYPE_Q4_K, false);
+    private static final RowKernel NATIVE_Q6_K = new Native(GgmlType.Q6_K, NativeKernels.TYPE_Q6_K, false);
 
     /**
      * The native kernels ({@link NativeKernels}): a thread's rows and all tokens in one call. A single (row, token)
      * (the mixed-order path, which these types never take) goes through the scalar reference.
      */
     private static final class Native extends Untiled {
-        private final int type;
+        private final GgmlType weights;
+        private final int type; // the library's name for it, NativeKernels.TYPE_*
         private final boolean repacked;
 
-        Native(int type, boolean repacked) {
+        Native(GgmlType weights, int type, boolean repacked) {
+            this.weights = weights;
             this.type = type;
             this.repacked = repacked;
         }
@@ -233,12 +235,6 @@ abstract class RowKernel {
 
         @Override
         float dot(MemorySegment w, long row, DotOperand x, int token) {
-            GgmlType weights = switch (type) {
-                case NativeKernels.TYPE_Q8_0 -> GgmlType.Q8_0;
-                case NativeKernels.TYPE_Q4_0 -> GgmlType.Q4_0;
-                case NativeKernels.TYPE_Q4_K -> GgmlType.Q4_K;
-                default -> GgmlType.Q6_K;
-            };
             return repacked ? DotProduct.dotQ4_0Repacked(w, row, x.converted, token * x.cols, x.cols)
                     : DotProduct.dot(weights, w, row, x.converted, token * x.cols, x.cols);
         }
