@@ -125,6 +125,9 @@ static inline __attribute__((always_inline)) void KERNEL(vec_dot_of)(const int t
 #pragma GCC unroll 4
                     for (int i = 0; i < 4; i++) {
                         const uint8_t *block = rows[i] + blockBytes * b;
+                        if ((b & 1) == 0) { /* once per two blocks: about a cache line */
+                            _mm_prefetch((const char *) (block + PREFETCH_BYTES), _MM_HINT_T0);
+                        }
                         __m256i wv = KERNEL(weights)(type, block);
                         float d = KERNEL(scale)(block) * dx;
                         __m256i lanes = LANES(_mm256_sign_epi8(wv, wv), _mm256_sign_epi8(xv, wv));
@@ -373,6 +376,7 @@ static inline __attribute__((always_inline)) float KERNEL(k_dot)(const int type,
     __m256 acc = _mm256_setzero_ps();
     __m128 mv = _mm_setzero_ps();
     for (int32_t b = 0; b < blocks; b++) {
+        _mm_prefetch((const char *) (row + (type == TYPE_Q6_K ? 210 : 144) * (int64_t) b + PREFETCH_BYTES), _MM_HINT_T0);
         if (type == TYPE_Q6_K) {
             const uint8_t *blk = row + 210 * (int64_t) b;
             float d = dy[b] * KERNEL(scale)(blk + 208);
