@@ -336,3 +336,34 @@ void strata_k_quant(int32_t isa, int32_t type, const uint8_t *w, int64_t rowStri
         k_quant_avx2(type, w, rowStride, r0, r1, blocks, xq, xd, xs, tokens, out, outStride);
     }
 }
+
+/*
+ * The bandwidth probe's read kernel streaming as the decode kernels do (BandwidthProbe.nativeRead): four streams
+ * a quarter of the range apart, each prefetched ahead; the sum of `bytes` (a multiple of 64) of floats. A probe
+ * that streamed less well than the kernels would understate what memory delivers and flatter decode / bound.
+ */
+#pragma GCC push_options
+#pragma GCC target("avx2,fma,f16c")
+double strata_read(const uint8_t *p, int64_t bytes) {
+    /* four streams a quarter of the range apart, as the decode kernels take their rows */
+    int64_t quarter = bytes / 256 * 64;
+    __m256 s[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+    for (int64_t off = 0; off < quarter; off += 64) {
+#pragma GCC unroll 4
+        for (int i = 0; i < 4; i++) {
+            const uint8_t *q = p + i * quarter + off;
+            _mm_prefetch((const char *) (q + PREFETCH_BYTES), _MM_HINT_T0);
+            s[i] = _mm256_add_ps(s[i], _mm256_add_ps(_mm256_loadu_ps((const float *) q),
+                                                     _mm256_loadu_ps((const float *) (q + 32))));
+        }
+    }
+    for (int64_t off = 4 * quarter; off + 64 <= bytes; off += 64) {
+        s[0] = _mm256_add_ps(s[0], _mm256_add_ps(_mm256_loadu_ps((const float *) (p + off)),
+                                                 _mm256_loadu_ps((const float *) (p + off + 32))));
+    }
+    __m256 t = _mm256_add_ps(_mm256_add_ps(s[0], s[1]), _mm256_add_ps(s[2], s[3]));
+    __m128 h = _mm_add_ps(_mm256_castps256_ps128(t), _mm256_extractf128_ps(t, 1));
+    h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+    return _mm_cvtss_f32(_mm_add_ss(h, _mm_shuffle_ps(h, h, 1)));
+}
+#pragma GCC pop_options

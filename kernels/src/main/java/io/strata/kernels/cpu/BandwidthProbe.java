@@ -52,6 +52,7 @@ public final class BandwidthProbe implements AutoCloseable {
     private final double[] partialSums;
     private final ThreadTeam.RangeTask triadTask = this::triadRange;
     private final ThreadTeam.RangeTask readTask = this::readRange;
+    private final ThreadTeam.RangeTask nativeReadTask = this::nativeReadRange;
     private final ThreadTeam.RangeTask fillTask = this::fillRange;
 
     /** Sum of the last read pass, kept so the JIT cannot drop the loads. */
@@ -102,12 +103,52 @@ public final class BandwidthProbe implements AutoCloseable {
 
     /** Best of {@code passes} triad passes, after {@code warmups} untimed ones (JIT compilation, page faults). */
     public Measurement triad(int warmups, int passes) {
-        return measure("triad", 3 * arrayBytes(), this::triadPass, warmups, passes);
+        return measure("triad", 3 * arrayBytes(), () -> {
+            triadPass();
+            return 0;
+        }, warmups, passes);
     }
 
     /** Best of {@code passes} read-only passes (a sum over array b), after {@code warmups} untimed ones. */
     public Measurement read(int warmups, int passes) {
         return measure("read", arrayBytes(), this::readPass, warmups, passes);
+    }
+
+    /**
+     * {@link #read} through the native kernels' read loop, which prefetches ahead as their decode streams do (a
+     * probe slower than the kernels would flatter the bound fraction); null where the native kernels do not run.
+     */
+    public Measurement nativeRead(int warmups, int passes) {
+        if (!NativeKernels.available()) {
+            return null;
+        }
+        return measure("native read", arrayBytes(), this::nativeReadPass, warmups, passes);
+    }
+
+    /**
+     * The faster of {@link #read} and {@link #nativeRead}: what memory delivers to a kernel that streams it as well
+     * as this machine allows.
+     */
+    public Measurement bestRead(int warmups, int passes) {
+        Measurement java = read(warmups, passes);
+        Measurement nat = nativeRead(warmups, passes);
+        return nat != null && nat.bytesPerSecond() > java.bytesPerSecond() ? nat : java;
+    }
+
+    private double nativeReadPass() {
+        team.parallelFor(pages, 1, nativeReadTask);
+        double s = 0;
+        for (int i = 0; i < partialSums.length; i += 8) {
+            s += partialSums[i];
+        }
+        lastSum = s;
+        return s;
+    }
+
+    private void nativeReadRange(int fromPage, int toPage, int worker) {
+        long from = (long) fromPage * PAGE;
+        partialSums[worker * 8] = NativeKernels.read(b.asSlice(from, (long) (toPage - fromPage) * PAGE),
+                (long) (toPage - fromPage) * PAGE);
     }
 
     /** The sum the last read pass computed (a check that the data was really read). */
@@ -129,17 +170,18 @@ public final class BandwidthProbe implements AutoCloseable {
         return s;
     }
 
-    private Measurement measure(String kernel, long bytesPerPass, Runnable pass, int warmups, int passes) {
+    private Measurement measure(String kernel, long bytesPerPass, java.util.function.DoubleSupplier pass, int warmups,
+                                int passes) {
         if (passes < 1) {
             throw new IllegalArgumentException("at least one timed pass is needed, got " + passes);
         }
         for (int i = 0; i < warmups; i++) {
-            pass.run();
+            pass.getAsDouble();
         }
         double[] seconds = new double[passes];
         for (int i = 0; i < passes; i++) {
             long t0 = System.nanoTime();
-            pass.run();
+            pass.getAsDouble();
             seconds[i] = (System.nanoTime() - t0) / 1e9;
         }
         Arrays.sort(seconds);

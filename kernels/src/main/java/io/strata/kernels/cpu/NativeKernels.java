@@ -43,6 +43,7 @@ final class NativeKernels {
     private static final MethodHandle VEC_DOT;
     private static final MethodHandle Q4_0_REPACKED;
     private static final MethodHandle K_QUANT;
+    private static final MethodHandle READ;
 
     static {
         int isa = 0;
@@ -50,6 +51,7 @@ final class NativeKernels {
         MethodHandle vecDot = null;
         MethodHandle repacked = null;
         MethodHandle kQuant = null;
+        MethodHandle read = null;
         if ("false".equalsIgnoreCase(System.getProperty("strata.native"))) {
             why = "turned off (-Dstrata.native=false)";
         } else {
@@ -78,6 +80,9 @@ final class NativeKernels {
                                 JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT);
                         kQuant = linker.downcallHandle(lib.findOrThrow("strata_k_quant"), kRows,
                                 Linker.Option.critical(true));
+                        read = linker.downcallHandle(lib.findOrThrow("strata_read"),
+                                FunctionDescriptor.of(java.lang.foreign.ValueLayout.JAVA_DOUBLE, ADDRESS, JAVA_LONG),
+                                Linker.Option.critical(false));
                     }
                 }
             } catch (Throwable e) {
@@ -91,6 +96,7 @@ final class NativeKernels {
         VEC_DOT = vecDot;
         Q4_0_REPACKED = repacked;
         K_QUANT = kQuant;
+        READ = read;
     }
 
     private NativeKernels() {
@@ -158,6 +164,15 @@ final class NativeKernels {
             K_QUANT.invokeExact(use, type, w, rowStride, r0, r1, blocks, xq, xd, xs, tokens, out, outStride);
         } catch (Throwable e) {
             throw new IllegalStateException("native " + (type == TYPE_Q4_K ? "Q4_K" : "Q6_K") + " kernel", e);
+        }
+    }
+
+    /** The bandwidth probe's prefetching read: the float sum of {@code bytes} (a multiple of 64) at {@code p}. */
+    static double read(MemorySegment p, long bytes) {
+        try {
+            return (double) READ.invokeExact(p, bytes);
+        } catch (Throwable e) {
+            throw new IllegalStateException("native read", e);
         }
     }
 

@@ -27,6 +27,22 @@ class BandwidthProbeTest {
     }
 
     @Test
+    void theNativeReadReadsEveryElementAndBestReadIsTheFaster() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(NativeKernels.available(),
+                () -> "no native read: " + NativeKernels.why());
+        long arrayBytes = 1 << 20;
+        try (ThreadTeam team = new ThreadTeam(2); BandwidthProbe probe = new BandwidthProbe(team, arrayBytes)) {
+            BandwidthProbe.Measurement nat = probe.nativeRead(1, 3);
+            assertEquals("native read", nat.kernel());
+            assertEquals(arrayBytes, nat.bytesPerPass());
+            double expected = (arrayBytes / 4) * (double) Float.intBitsToFloat(0x3f3f3f3f);
+            assertEquals(expected, probe.lastSum(), expected * 1e-4, "a skipped page would be off by 1/256");
+            BandwidthProbe.Measurement best = probe.bestRead(1, 3);
+            assertTrue(best.kernel().equals("read") || best.kernel().equals("native read"), best.kernel());
+        }
+    }
+
+    @Test
     void roundsSizesToWholePages() {
         try (ThreadTeam team = new ThreadTeam(1); BandwidthProbe probe = new BandwidthProbe(team, 10_000)) {
             assertEquals(8192, probe.arrayBytes());
