@@ -22,6 +22,8 @@
  * (bench/src/main/c/native-ab.c). The repacked Q4_0 decode, compute-bound, lost 4-7% with it and goes without.
  */
 #define PREFETCH_BYTES 1024
+/* K-quant rows spend longer per byte (unpacking 4/6-bit quants and scales): 4 KB ahead was 1.17x for Q6_K over 1 KB */
+#define K_PREFETCH_BYTES 4096
 
 /* ---- AVX2 (ggml's mul_sum_i8_pairs: maddubs then madd; pair sums fit 16 bits as |w| <= 128, |x| <= 127) ---- */
 #pragma GCC push_options
