@@ -137,6 +137,11 @@ public final class BandwidthProbe implements AutoCloseable {
 
     private double nativeReadPass() {
         team.parallelFor(pages, 1, nativeReadTask);
+        return sumOfThreads();
+    }
+
+    /** The threads' partial sums of the last read pass, kept as {@link #lastSum()}. */
+    private double sumOfThreads() {
         double s = 0;
         for (int i = 0; i < partialSums.length; i += 8) {
             s += partialSums[i];
@@ -162,12 +167,7 @@ public final class BandwidthProbe implements AutoCloseable {
     /** One untimed read pass; reads {@code arrayBytes()} and returns their sum. */
     public double readPass() {
         team.parallelFor(pages, 1, readTask);
-        double s = 0;
-        for (int i = 0; i < partialSums.length; i += 8) {
-            s += partialSums[i];
-        }
-        lastSum = s;
-        return s;
+        return sumOfThreads();
     }
 
     private Measurement measure(String kernel, long bytesPerPass, java.util.function.DoubleSupplier pass, int warmups,
