@@ -9,7 +9,6 @@
 #include <stdint.h>
 #include <string.h>
 #include <math.h>
-#include <stdlib.h>
 
 #define TYPE_Q8_0 0
 #define TYPE_Q4_0 1
@@ -33,10 +32,12 @@ static inline __m256i lanes_avx2(__m256i ax, __m256i sx) {
 }
 #define KERNEL(name) name##_avx2
 #define LANES(ax, sx) lanes_avx2(ax, sx)
+#define KERNEL_TILES 1
 #define DPWSSD(acc, a, b) _mm256_add_epi32(acc, _mm256_madd_epi16(a, b))
 #include "strata_kernels_body.h"
 #undef KERNEL
 #undef LANES
+#undef KERNEL_TILES
 #undef DPWSSD
 #pragma GCC pop_options
 
@@ -48,10 +49,12 @@ static inline __m256i lanes_vnni(__m256i ax, __m256i sx) {
 }
 #define KERNEL(name) name##_vnni
 #define LANES(ax, sx) lanes_vnni(ax, sx)
+#define KERNEL_TILES 0
 #define DPWSSD(acc, a, b) _mm256_dpwssd_epi32(acc, a, b)
 #include "strata_kernels_body.h"
 #undef KERNEL
 #undef LANES
+#undef KERNEL_TILES
 #undef DPWSSD
 #pragma GCC pop_options
 

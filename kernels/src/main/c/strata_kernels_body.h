@@ -1,8 +1,9 @@
 /*
  * The kernels of one instruction set, included once per target by strata_kernels.c with KERNEL(name) naming the
  * functions and LANES(ax, sx) forming ggml's eight int32 lanes from |w| (unsigned bytes) and x·sign(w) (signed
- * bytes): lane t = the sum over elements 4t .. 4t + 3 of the 32-element block. Every function computes, for each
- * (row, token), the bits of the scalar reference (io.strata.model.tensor.LegacyDots): the integer lanes are exact,
+ * bytes): lane t = the sum over elements 4t .. 4t + 3 of the 32-element block. KERNEL_TILES says whether the
+ * body's own tiles and 8-row groups are compiled: the VNNI build has its own (strata_kernels.c) and takes only this
+ * body's decode streams and leftover rows. Every function computes, for each (row, token), the bits of the scalar reference (io.strata.model.tensor.LegacyDots): the integer lanes are exact,
  * and the float steps are the reference's, in its order (no -ffast-math; -ffp-contract=off so that only the
  * explicit fused multiply-adds are fused).
  */
@@ -41,7 +42,7 @@ static inline __attribute__((always_inline)) void KERNEL(vec_dot_of)(const int t
     const int64_t blockBytes = type == TYPE_Q8_0 ? 34 : 18;
     const int32_t cols = blocks * 32;
     int32_t r = r0;
-    if (tokens >= 4) {
+    if (KERNEL_TILES && tokens >= 4) {
         for (; r + 4 <= r1; r += 4) {
             const uint8_t *rows[4];
             for (int i = 0; i < 4; i++) {
@@ -189,7 +190,7 @@ static void KERNEL(q4_0_repacked)(const uint8_t *w, int64_t rowStride, int32_t r
                                   const int8_t *xq, const float *xd, int32_t tokens, float *out, int32_t outStride) {
     const int32_t cols = blocks * 32;
     int32_t r = r0;
-    if (tokens <= 2 && r1 - r >= 16) {
+    if (KERNEL_TILES && tokens <= 2 && r1 - r >= 16) {
         /* decode: two 8-row groups from two places half the range apart, one token at a time: two streams */
         int32_t half = (r1 - r) / 16 * 8;
         for (int32_t a = r; a < r + half; a += 8) {
@@ -224,7 +225,7 @@ static void KERNEL(q4_0_repacked)(const uint8_t *w, int64_t rowStride, int32_t r
         }
         r += 2 * half;
     }
-    for (; r + 8 <= r1; r += 8) {
+    for (; KERNEL_TILES && r + 8 <= r1; r += 8) {
         const uint8_t *rows[8];
         for (int i = 0; i < 8; i++) {
             rows[i] = w + (int64_t) (r + i) * rowStride;
