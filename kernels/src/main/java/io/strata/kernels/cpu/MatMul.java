@@ -53,8 +53,8 @@ public final class MatMul {
     }
 
     /**
-     * With {@code nativeKernels}, the Q8_0 and Q4_0 products run the native kernels where they are available
-     * ({@link #int8Kernels()}); without, the Vector API ones (when {@code vectorKernels}). Same bits.
+     * With {@code nativeKernels}, the Q8_0, Q4_0, Q4_K and Q6_K products run the native kernels where they are
+     * available ({@link #int8Kernels()}); without, the Vector API ones (when {@code vectorKernels}). Same bits.
      */
     public MatMul(ThreadTeam team, boolean vectorKernels, boolean nativeKernels) {
         this.team = team;
@@ -63,8 +63,8 @@ public final class MatMul {
     }
 
     /**
-     * Which kernels the Q8_0 and Q4_0 products run in this JVM: "native (AVX-512 VNNI)" or "native (AVX2)", or
-     * "Vector API" with the reason the native ones do not run.
+     * Which kernels the products with int8 activations (Q8_0, Q4_0, Q4_K, Q6_K) run in this JVM: "native (AVX-512
+     * VNNI)" or "native (AVX2)", or "Vector API" with the reason the native ones do not run.
      */
     public static String int8Kernels() {
         return NativeKernels.available() ? "native (" + NativeKernels.instructionSet() + ")"
