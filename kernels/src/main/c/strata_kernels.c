@@ -185,20 +185,17 @@ static void vec_dot_tiles_vnni(int type, const uint8_t *w, int64_t rowStride, in
  */
 #pragma GCC push_options
 #pragma GCC target("avx2,fma,f16c,avx512f,avx512vl,avx512bw,avx512vnni")
-static inline __attribute__((always_inline)) void repacked8_vnni(const int G, const int T,
-        const uint8_t *const rows[16], const int32_t at[2], int32_t blocks, const int8_t *xq, const float *xd,
+static inline __attribute__((always_inline)) void repacked8_vnni(const int T,
+        const uint8_t *const rows[8], int32_t at, int32_t blocks, const int8_t *xq, const float *xd,
         int32_t t, float *out, int32_t outStride, const uint8_t *next, int64_t rowStride) {
     const int64_t cols = 32 * (int64_t) blocks;
     const __m256i eight = _mm256_set1_epi8(8);
     const __m256i low4 = _mm256_set1_epi8(0x0F);
     const __m256i nibbleShift = _mm256_set_epi64x(4, 4, 0, 0);
-    __m256 acc[2][4];
-#pragma GCC unroll 2
-    for (int g = 0; g < G; g++) {
+    __m256 acc[4];
 #pragma GCC unroll 4
-        for (int j = 0; j < T; j++) {
-            acc[g][j] = _mm256_setzero_ps();
-        }
+    for (int j = 0; j < T; j++) {
+        acc[j] = _mm256_setzero_ps();
     }
     for (int32_t b = 0; b < blocks; b++) {
         if (next != NULL) {
@@ -215,36 +212,144 @@ static inline __attribute__((always_inline)) void repacked8_vnni(const int G, co
             x[j] = _mm256_loadu_si256((const __m256i *) (xq + (t + j) * cols + 32 * b));
             c[j] = _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_dpbusd_epi32(_mm256_setzero_si256(), eight, x[j]));
         }
-#pragma GCC unroll 2
-        for (int g = 0; g < G; g++) {
-            __m256i wu[8];
-            uint16_t h[8];
+        __m256i wu[8];
+        uint16_t h[8];
 #pragma GCC unroll 8
-            for (int i = 0; i < 8; i++) {
-                const uint8_t *block = rows[8 * g + i] + 18 * (int64_t) b;
-                memcpy(&h[i], block, 2);
-                __m256i qs = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *) (block + 2)));
-                wu[i] = _mm256_and_si256(_mm256_srlv_epi64(qs, nibbleShift), low4);
-            }
-            __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *) h));
-#pragma GCC unroll 4
-            for (int j = 0; j < T; j++) {
-                __m256i lanes[8];
-#pragma GCC unroll 8
-                for (int i = 0; i < 8; i++) {
-                    lanes[i] = _mm256_dpbusd_epi32(c[j], wu[i], x[j]);
-                }
-                __m256 d = _mm256_mul_ps(dw, _mm256_set1_ps(xd[(int64_t) (t + j) * blocks + b]));
-                acc[g][j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sums8_vnni(lanes)), d, acc[g][j]);
-            }
+        for (int i = 0; i < 8; i++) {
+            const uint8_t *block = rows[i] + 18 * (int64_t) b;
+            memcpy(&h[i], block, 2);
+            __m256i qs = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *) (block + 2)));
+            wu[i] = _mm256_and_si256(_mm256_srlv_epi64(qs, nibbleShift), low4);
         }
-    }
-#pragma GCC unroll 2
-    for (int g = 0; g < G; g++) {
+        __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *) h));
 #pragma GCC unroll 4
         for (int j = 0; j < T; j++) {
-            _mm256_storeu_ps(out + (int64_t) (t + j) * outStride + at[g], acc[g][j]);
+            __m256i lanes[8];
+#pragma GCC unroll 8
+            for (int i = 0; i < 8; i++) {
+                lanes[i] = _mm256_dpbusd_epi32(c[j], wu[i], x[j]);
+            }
+            __m256 d = _mm256_mul_ps(dw, _mm256_set1_ps(xd[(int64_t) (t + j) * blocks + b]));
+            acc[j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sums8_vnni(lanes)), d, acc[j]);
         }
+    }
+#pragma GCC unroll 4
+    for (int j = 0; j < T; j++) {
+        _mm256_storeu_ps(out + (int64_t) (t + j) * outStride + at, acc[j]);
+    }
+}
+
+/*
+ * The repacked Q4_0 GEMV's decode on AVX-512 VNNI with rows as lanes: the 16 nibble bytes of a block of eight rows
+ * are transposed dword by dword (lane i = row r + i), so each vpdpbusd takes four quants of all eight rows against
+ * four activations broadcast to every lane, and the lanes end the block holding its eight exact sums: no
+ * horizontal reduction per row, which cost the 8-row form (repacked8_vnni) 14 shuffles per 8 row-blocks; the
+ * eight scales come in one gather. 1.1-1.24x that form for one token (bench/src/main/c/native-ab.c). G groups of
+ * eight rows from G places (G memory streams: 4 beat 1, 2 and 3 from memory) share each block's activations;
+ * software prefetch lost 7-13% here, as in the older form. csum[t][b] = −8·Σx of token t's block b.
+ */
+#define DECODE_GROUPS 4
+/* rows of up to this many blocks decode this way (the corrections live on the stack); longer ones take repacked8 */
+#define DECODE_MAX_BLOCKS 4096
+
+static inline __attribute__((always_inline)) void rows8t_vnni(const int G, const uint8_t *const *base,
+        int64_t rowStride, const int32_t *at, int32_t blocks, const int8_t *x, const float *xd, const int32_t *csum,
+        float *out) {
+    const __m256i low4 = _mm256_set1_epi8(0x0F);
+    const __m256i rowOffsets = _mm256_mullo_epi32(_mm256_set1_epi32((int32_t) rowStride),
+                                                  _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    __m256 acc[DECODE_GROUPS];
+#pragma GCC unroll 4
+    for (int g = 0; g < G; g++) {
+        acc[g] = _mm256_setzero_ps();
+    }
+    for (int32_t b = 0; b < blocks; b++) {
+        const int32_t *xw = (const int32_t *) (x + 32 * (int64_t) b);
+        __m256 dx = _mm256_set1_ps(xd[b]);
+        __m256i c = _mm256_set1_epi32(csum[b]);
+#pragma GCC unroll 4
+        for (int g = 0; g < G; g++) {
+            const uint8_t *p = base[g] + 18 * (int64_t) b;
+            /* the scales: the low word of each gathered dword */
+            __m128i h = _mm256_cvtepi32_epi16(_mm256_i32gather_epi32((const int *) p, rowOffsets, 1));
+            __m256i a[4];
+#pragma GCC unroll 4
+            for (int i = 0; i < 4; i++) {
+                a[i] = _mm256_inserti128_si256(
+                        _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *) (p + i * rowStride + 2))),
+                        _mm_loadu_si128((const __m128i *) (p + (i + 4) * rowStride + 2)), 1);
+            }
+            __m256i t0 = _mm256_unpacklo_epi32(a[0], a[1]);
+            __m256i t1 = _mm256_unpackhi_epi32(a[0], a[1]);
+            __m256i t2 = _mm256_unpacklo_epi32(a[2], a[3]);
+            __m256i t3 = _mm256_unpackhi_epi32(a[2], a[3]);
+            /* q[k] lane i: bytes 4k..4k+3 of row i's block, i.e. elements 4k.. (low nibbles), 16 + 4k.. (high) */
+            __m256i q[4] = {_mm256_unpacklo_epi64(t0, t2), _mm256_unpackhi_epi64(t0, t2),
+                            _mm256_unpacklo_epi64(t1, t3), _mm256_unpackhi_epi64(t1, t3)};
+            /* four short chains, not one of eight: vpdpbusd's latency would otherwise bound the loop */
+            __m256i part[4] = {c, _mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256()};
+#pragma GCC unroll 4
+            for (int k = 0; k < 4; k++) {
+                part[k & 1] = _mm256_dpbusd_epi32(part[k & 1], _mm256_and_si256(q[k], low4),
+                                                  _mm256_set1_epi32(xw[k]));
+                part[2 + (k & 1)] = _mm256_dpbusd_epi32(part[2 + (k & 1)],
+                        _mm256_and_si256(_mm256_srli_epi16(q[k], 4), low4), _mm256_set1_epi32(xw[4 + k]));
+            }
+            __m256i sum = _mm256_add_epi32(_mm256_add_epi32(part[0], part[1]), _mm256_add_epi32(part[2], part[3]));
+            __m256 d = _mm256_mul_ps(_mm256_cvtph_ps(h), dx);
+            acc[g] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum), d, acc[g]);
+        }
+    }
+#pragma GCC unroll 4
+    for (int g = 0; g < G; g++) {
+        _mm256_storeu_ps(out + at[g], acc[g]);
+    }
+}
+
+/* −8·Σx of each block of one token's activations: the unsigned nibbles' correction. */
+static inline void nibble_corrections_vnni(const int8_t *x, int32_t blocks, int32_t *csum) {
+    const __m256i eight = _mm256_set1_epi8(8);
+    for (int32_t b = 0; b < blocks; b++) {
+        __m256i l = _mm256_dpbusd_epi32(_mm256_setzero_si256(), eight,
+                                        _mm256_loadu_si256((const __m256i *) (x + 32 * (int64_t) b)));
+        __m128i s = _mm_add_epi32(_mm256_castsi256_si128(l), _mm256_extracti128_si256(l, 1));
+        s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
+        s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xB1));
+        csum[b] = -_mm_cvtsi128_si32(s);
+    }
+}
+
+/* One or two tokens (tokens <= 2, blocks <= DECODE_MAX_BLOCKS): each group set's rows for both tokens in turn. */
+static void q4_0_decode_vnni(const uint8_t *w, int64_t rowStride, int32_t r0, int32_t r1, int32_t blocks,
+                             const int8_t *xq, const float *xd, int32_t tokens, float *out, int32_t outStride) {
+    int32_t csum[2][DECODE_MAX_BLOCKS];
+    for (int32_t t = 0; t < tokens; t++) {
+        nibble_corrections_vnni(xq + (int64_t) t * 32 * blocks, blocks, csum[t]);
+    }
+    int32_t grouped = (r1 - r0) / 8 * 8;
+    int32_t part = grouped / (8 * DECODE_GROUPS) * 8;
+    for (int32_t a = r0; a < r0 + part; a += 8) {
+        int32_t at[DECODE_GROUPS];
+        const uint8_t *base[DECODE_GROUPS];
+#pragma GCC unroll 4
+        for (int g = 0; g < DECODE_GROUPS; g++) {
+            at[g] = a + g * part;
+            base[g] = w + (int64_t) at[g] * rowStride;
+        }
+        for (int32_t t = 0; t < tokens; t++) {
+            rows8t_vnni(DECODE_GROUPS, base, rowStride, at, blocks, xq + (int64_t) t * 32 * blocks,
+                        xd + (int64_t) t * blocks, csum[t], out + (int64_t) t * outStride);
+        }
+    }
+    for (int32_t a = r0 + DECODE_GROUPS * part; a < r0 + grouped; a += 8) {
+        const uint8_t *base = w + (int64_t) a * rowStride;
+        for (int32_t t = 0; t < tokens; t++) {
+            rows8t_vnni(1, &base, rowStride, &a, blocks, xq + (int64_t) t * 32 * blocks, xd + (int64_t) t * blocks,
+                        csum[t], out + (int64_t) t * outStride);
+        }
+    }
+    if (r0 + grouped < r1) {
+        q4_0_repacked_vnni(w, rowStride, r0 + grouped, r1, blocks, xq, xd, tokens, out, outStride);
     }
 }
 
@@ -253,25 +358,12 @@ static void q4_0_repacked_fast_vnni(const uint8_t *w, int64_t rowStride, int32_t
                                     int32_t outStride) {
     int32_t grouped = (r1 - r0) / 8 * 8;
     int32_t r = r0;
-    if (tokens <= 2) {
-        /* decode: two 8-row groups from two places half the range apart in one loop (two streams) */
-        int32_t half = grouped / 16 * 8;
-        for (int32_t a = r0; a < r0 + half; a += 8) {
-            const uint8_t *rows[16];
-            int32_t at[2] = {a, a + half};
-#pragma GCC unroll 16
-            for (int i = 0; i < 16; i++) {
-                rows[i] = w + (int64_t) (at[i >> 3] + (i & 7)) * rowStride;
-            }
-            for (int32_t t = 0; t < tokens; t++) {
-                repacked8_vnni(2, 1, rows, at, blocks, xq, xd, t, out, outStride, NULL, rowStride);
-            }
-        }
-        r = r0 + 2 * half;
+    if (tokens <= 2 && blocks <= DECODE_MAX_BLOCKS) {
+        q4_0_decode_vnni(w, rowStride, r0, r1, blocks, xq, xd, tokens, out, outStride);
+        return;
     }
     for (; r + 8 <= r0 + grouped; r += 8) {
-        const uint8_t *rows[16];
-        int32_t at[2] = {r, r};
+        const uint8_t *rows[8];
 #pragma GCC unroll 8
         for (int i = 0; i < 8; i++) {
             rows[i] = w + (int64_t) (r + i) * rowStride;
@@ -279,14 +371,14 @@ static void q4_0_repacked_fast_vnni(const uint8_t *w, int64_t rowStride, int32_t
         const uint8_t *next = r + 16 <= r0 + grouped ? w + (int64_t) (r + 8) * rowStride : NULL;
         int32_t t = 0;
         for (; t + 4 <= tokens; t += 4) {
-            repacked8_vnni(1, 4, rows, at, blocks, xq, xd, t, out, outStride, t == 0 ? next : NULL, rowStride);
+            repacked8_vnni(4, rows, r, blocks, xq, xd, t, out, outStride, t == 0 ? next : NULL, rowStride);
         }
         if (t + 2 <= tokens) {
-            repacked8_vnni(1, 2, rows, at, blocks, xq, xd, t, out, outStride, t == 0 ? next : NULL, rowStride);
+            repacked8_vnni(2, rows, r, blocks, xq, xd, t, out, outStride, t == 0 ? next : NULL, rowStride);
             t += 2;
         }
         if (t < tokens) {
-            repacked8_vnni(1, 1, rows, at, blocks, xq, xd, t, out, outStride, t == 0 ? next : NULL, rowStride);
+            repacked8_vnni(1, rows, r, blocks, xq, xd, t, out, outStride, t == 0 ? next : NULL, rowStride);
         }
     }
     if (r0 + grouped < r1) {

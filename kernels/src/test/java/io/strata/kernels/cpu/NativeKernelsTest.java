@@ -17,7 +17,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The native Q8_0, Q4_0, Q4_K and Q6_K kernels ({@link NativeKernels}) against the scalar reference, bit for bit, through
  * {@link MatMul}: every path of the C code (4 x 4 tiles and their leftover rows and tokens, the four-stream decode
- * and its leftover rows, the repacked GEMV's 8-row groups, token pairs and leftover rows), one and two threads.
+ * and its leftover rows, the repacked GEMV's 8-row groups, its rows-as-lanes decode (four groups, one, leftover
+ * rows), token pairs and leftover rows), one and two threads.
  * Skipped, saying why, where the library is not built (no gcc) or the CPU lacks AVX2.
  */
 class NativeKernelsTest {
@@ -58,8 +59,9 @@ class NativeKernelsTest {
         int[] lengths = type.blockSize() == 256 ? new int[]{256, 768, 2048} : new int[]{32, 96, 2048};
         for (int cols : lengths) {
             Activations a = WeightRows.gaussian(maxTokens, cols, rnd);
-            // Q4_0 with rows % 8 == 0 takes the repacked order: 16, 40 (and 8 per thread) do, 13 and 37 do not
-            for (int rows : new int[]{1, 3, 13, 16, 37, 40}) {
+            // Q4_0 with rows % 8 == 0 takes the repacked order: 16, 40, 136 (and 8 per thread) do, 13 and 37 do
+            // not; 136 rows give each thread the rows-as-lanes decode's four 8-row groups, a fifth and a remainder
+            for (int rows : new int[]{1, 3, 13, 16, 37, 40, 136}) {
                 WeightMatrix w = new WeightMatrix("w", type, WeightRows.random(type, rows, cols, rnd, 0.05f), rows, cols);
                 boolean repacked = DotProduct.usesRepackedQ4_0(type, rows);
                 for (int threads : new int[]{1, 2}) {
