@@ -24,6 +24,9 @@ public final class MatMul {
     private static final int ROW_GRAIN = 16;
     /** Rows per cache chunk of a batch: every token tile runs over them before the next chunk. */
     private static final int ROW_CHUNK = 16;
+    /** Pieces per thread at most, and the fewest rows a piece has: see {@link #piecesFor}. */
+    private static final int PIECES_PER_THREAD = 8;
+    private static final int PIECE_ROWS = 512;
 
     private final ThreadTeam team;
     private final boolean vector;
@@ -125,12 +128,21 @@ public final class MatMul {
         this.out = output;
         this.outSegment = kernel.takesRanges() ? segmentOf(output) : null;
         this.outStride = stride;
-        team.parallelFor(weights.rows(), ROW_GRAIN, rowsTask);
+        team.parallelForPieces(weights.rows(), ROW_GRAIN, piecesFor(weights.rows(), team.size()), rowsTask);
         this.w = null;
         this.x = null;
         this.out = null;
         this.outSegment = null;
         this.order = null;
+    }
+
+    /**
+     * Pieces for a {@code rows}-row product on {@code threads} threads: one per thread for a small matrix, up to
+     * {@link #PIECES_PER_THREAD} each for a large one, so a thread the machine slows holds the product up by one
+     * piece, not by its share; a piece keeps {@link #PIECE_ROWS} rows or more, so each native call still streams.
+     */
+    static int piecesFor(int rows, int threads) {
+        return Math.max(threads, Math.min(PIECES_PER_THREAD * threads, rows / PIECE_ROWS));
     }
 
     private MemorySegment segmentOf(float[] array) {

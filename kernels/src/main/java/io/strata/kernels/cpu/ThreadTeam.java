@@ -5,7 +5,8 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * A fixed team of persistent threads for data-parallel loops: {@link #parallelFor} splits [0, n) into one
- * contiguous range per thread (the caller runs the first) and returns when all are done. Threads spin briefly
+ * contiguous range per thread (the caller runs the first) and returns when all are done; {@link #parallelForPieces}
+ * cuts it into more pieces than threads, which the threads take in turn. Threads spin briefly
  * for the next loop, then park, so back-to-back matrix products cost microseconds and an idle engine costs
  * nothing. Nothing is allocated per loop. Not re-entrant: one caller thread drives the team.
  */
@@ -26,6 +27,9 @@ public final class ThreadTeam implements AutoCloseable {
     private volatile RangeTask task;
     private volatile int count;
     private volatile int grain;
+    /** 0: one range per thread; otherwise the number of pieces, claimed through {@link #nextPiece}. */
+    private volatile int pieces;
+    private final AtomicInteger nextPiece = new AtomicInteger();
     private volatile Throwable failure;
 
     public ThreadTeam(int threads) {
@@ -48,6 +52,21 @@ public final class ThreadTeam implements AutoCloseable {
      * {@code alignment} (except the end), so threads never share a cache line of output.
      */
     public void parallelFor(int n, int alignment, RangeTask body) {
+        run(n, alignment, 0, body);
+    }
+
+    /**
+     * Runs {@code body} over [0, n) cut into {@code pieces} ranges whose bounds are multiples of {@code alignment}
+     * (except the end); each thread takes the next piece not yet taken when it finishes one. Why: on a shared
+     * machine one thread can run slower than the other for a while, and with one range each the loop waits for the
+     * slow one's whole share; with pieces it waits for one piece at most. Which thread runs which piece varies from
+     * call to call, so a body must not depend on it (per-worker scratch is fine, per-worker results are not).
+     */
+    public void parallelForPieces(int n, int alignment, int pieces, RangeTask body) {
+        run(n, alignment, Math.max(1, pieces), body);
+    }
+
+    private void run(int n, int alignment, int pieceCount, RangeTask body) {
         if (workers.length == 0 || n <= alignment) {
             body.run(0, n, 0);
             return;
@@ -55,6 +74,8 @@ public final class ThreadTeam implements AutoCloseable {
         task = body;
         count = n;
         grain = Math.max(1, alignment);
+        pieces = pieceCount;
+        nextPiece.set(0);
         failure = null;
         remaining.set(workers.length);
         generation++;
@@ -84,14 +105,25 @@ public final class ThreadTeam implements AutoCloseable {
     }
 
     private void runRange(int id) {
+        int p = pieces;
+        if (p == 0) {
+            runPiece(id, size(), id);
+            return;
+        }
+        for (int piece = nextPiece.getAndIncrement(); piece < p; piece = nextPiece.getAndIncrement()) {
+            runPiece(piece, p, id);
+        }
+    }
+
+    /** Piece {@code piece} of {@code parts} of [0, count), its bounds multiples of the grain. */
+    private void runPiece(int piece, int parts, int worker) {
         int n = count;
         int g = grain;
         int chunks = (n + g - 1) / g;
-        int parts = size();
-        int from = (int) ((long) chunks * id / parts) * g;
-        int to = Math.min(n, (int) ((long) chunks * (id + 1) / parts) * g);
+        int from = (int) ((long) chunks * piece / parts) * g;
+        int to = Math.min(n, (int) ((long) chunks * (piece + 1) / parts) * g);
         if (from < to) {
-            task.run(from, to, id);
+            task.run(from, to, worker);
         }
     }
 
