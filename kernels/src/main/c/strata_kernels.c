@@ -142,6 +142,79 @@ static void q6k_decode_vnni(const uint8_t *w, int64_t rowStride, int32_t r0, int
         }
     }
 }
+
+/*
+ * The Q4_K lanes on AVX-512 VNNI: a sub-block's 32 products as four-element sums by one vpdpbusd (each within
+ * 15·128·4, 16 bits), times the sub-block's scale (one dword broadcast from memory, high word 0) by one vpdpwssd:
+ * the same exact lanes as q4k_lanes (vpmaddubsw pairs, a byte shuffle for the scale, vpdpwssd) with two
+ * instructions fewer per sub-block and no shuffle.
+ */
+static inline __m256i q4k_lanes_decode_vnni(const uint8_t *blk, const int8_t *y, const uint32_t sc[2]) {
+    const __m256i low4 = _mm256_set1_epi8(0x0F);
+    int32_t scale[8] __attribute__((aligned(32)));
+    _mm256_store_si256((__m256i *) scale, _mm256_cvtepu8_epi32(_mm_set_epi32(0, 0, (int) sc[1], (int) sc[0])));
+    __m256i sum[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
+#pragma GCC unroll 4
+    for (int j = 0; j < 4; j++) {
+        __m256i qs = _mm256_loadu_si256((const __m256i *) (blk + 16 + 32 * j));
+        __m256i lo = _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_and_si256(qs, low4),
+                                         _mm256_loadu_si256((const __m256i *) (y + 64 * j)));
+        __m256i hi = _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_and_si256(_mm256_srli_epi16(qs, 4), low4),
+                                         _mm256_loadu_si256((const __m256i *) (y + 64 * j + 32)));
+        sum[0] = _mm256_dpwssd_epi32(sum[0], lo, _mm256_set1_epi32(scale[2 * j]));
+        sum[1] = _mm256_dpwssd_epi32(sum[1], hi, _mm256_set1_epi32(scale[2 * j + 1]));
+    }
+    return _mm256_add_epi32(sum[0], sum[1]);
+}
+
+/* One (row, token) of a Q4_K row in KQuantDots' order (k_dot's Q4_K branch with the lanes above). */
+static inline float q4k_dot_decode_vnni(const uint8_t *row, int32_t blocks, const int8_t *y, const float *dy,
+                                        const int16_t *bsums) {
+    __m256 acc = _mm256_setzero_ps();
+    __m128 mv = _mm_setzero_ps();
+    for (int32_t b = 0; b < blocks; b++) {
+        const uint8_t *blk = row + 144 * (int64_t) b;
+        _mm_prefetch((const char *) (blk + K_PREFETCH_BYTES), _MM_HINT_T0);
+        float yd = dy[b];
+        float d = yd * scale_vnni(blk);
+        float dmin = -yd * scale_vnni(blk + 2);
+        uint32_t sc[2], m[2];
+        q4k_scales_vnni(blk + 4, sc, m);
+        const int16_t *s = bsums + 16 * (int64_t) b;
+        __m128i pairs = _mm_hadd_epi16(_mm_loadu_si128((const __m128i *) s), _mm_loadu_si128((const __m128i *) (s + 8)));
+        __m128i mins = _mm_madd_epi16(pairs, _mm_cvtepu8_epi16(_mm_set_epi32(0, 0, (int) m[1], (int) m[0])));
+        mv = _mm_fmadd_ps(_mm_set1_ps(dmin), _mm_cvtepi32_ps(mins), mv);
+        __m256i lanes = q4k_lanes_decode_vnni(blk, y + 256 * (int64_t) b, sc);
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(lanes), acc);
+    }
+    float r = hsum8_vnni(acc);
+    __m128 t = _mm_add_ps(mv, _mm_movehl_ps(mv, mv));
+    return r + _mm_cvtss_f32(_mm_add_ss(t, _mm_shuffle_ps(t, t, 1)));
+}
+
+/* Q4_K rows r0 .. r1 − 1 for one or two tokens: four rows from four places, as k_quant_of. */
+static void q4k_decode_vnni(const uint8_t *w, int64_t rowStride, int32_t r0, int32_t r1, int32_t blocks,
+                            const int8_t *xq, const float *xd, const int16_t *xs, int32_t tokens, float *out,
+                            int32_t outStride) {
+    const int64_t cols = 256 * (int64_t) blocks;
+    int32_t quarter = (r1 - r0) / 4;
+    for (int32_t a = r0; a < r0 + quarter; a++) {
+        for (int32_t t = 0; t < tokens; t++) {
+#pragma GCC unroll 4
+            for (int i = 0; i < 4; i++) {
+                int32_t row = a + i * quarter;
+                out[(int64_t) t * outStride + row] = q4k_dot_decode_vnni(w + (int64_t) row * rowStride, blocks,
+                        xq + t * cols, xd + (int64_t) t * blocks, xs + (int64_t) t * 16 * blocks);
+            }
+        }
+    }
+    for (int32_t r = r0 + 4 * quarter; r < r1; r++) {
+        for (int32_t t = 0; t < tokens; t++) {
+            out[(int64_t) t * outStride + r] = q4k_dot_decode_vnni(w + (int64_t) r * rowStride, blocks,
+                    xq + t * cols, xd + (int64_t) t * blocks, xs + (int64_t) t * 16 * blocks);
+        }
+    }
+}
 #pragma GCC pop_options
 
 
@@ -527,6 +600,8 @@ void strata_k_quant(int32_t isa, int32_t type, const uint8_t *w, int64_t rowStri
                     float *out, int32_t outStride) {
     if (isa == 2 && type == TYPE_Q6_K && tokens <= 2 && blocks <= Q6K_DECODE_MAX_BLOCKS) {
         q6k_decode_vnni(w, rowStride, r0, r1, blocks, xq, xd, tokens, out, outStride);
+    } else if (isa == 2 && type == TYPE_Q4_K && tokens <= 2) {
+        q4k_decode_vnni(w, rowStride, r0, r1, blocks, xq, xd, xs, tokens, out, outStride);
     } else if (isa == 2) {
         k_quant_vnni(type, w, rowStride, r0, r1, blocks, xq, xd, xs, tokens, out, outStride);
     } else {
