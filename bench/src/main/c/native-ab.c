@@ -7,6 +7,7 @@
  *   (git stash; sh kernels/src/main/c/build.sh /tmp/old; git stash pop)
  *   gcc -O2 -o /tmp/native-ab bench/src/main/c/native-ab.c -ldl
  *   /tmp/native-ab TYPE ROWS COLS TOKENS /tmp/old/libstrata_kernels.so /tmp/new/libstrata_kernels.so
+ *   THREADS=2 /tmp/native-ab ...   # the rows in two halves on two threads (a matrix beyond the L3: from memory)
  *
  * TYPE: 0 Q8_0 (vec_dot), 1 Q4_0 (repacked GEMV), 2 Q4_K, 3 Q6_K (blocks of 256).
  */
@@ -16,9 +17,17 @@
 #include <time.h>
 #include <string.h>
 #include <dlfcn.h>
+#include <pthread.h>
 typedef void (*vd_t)(int32_t, int32_t, const uint8_t *, int64_t, int32_t, int32_t, int32_t, const int8_t *, const float *, int32_t, float *, int32_t);
 typedef void (*kq_t)(int32_t, int32_t, const uint8_t *, int64_t, int32_t, int32_t, int32_t, const int8_t *, const float *, const int16_t *, int32_t, float *, int32_t);
 typedef void (*rp_t)(int32_t, const uint8_t *, int64_t, int32_t, int32_t, int32_t, const int8_t *, const float *, int32_t, float *, int32_t);
+struct job { void *lib; int type, rows, blocks, bb, tokens, r0, r1; const uint8_t *w; const int8_t *x; const float *xd; const int16_t *xs; float *o; };
+static void call(const struct job *j) {
+    if (j->type == 0) ((vd_t) dlsym(j->lib, "strata_vec_dot"))(2, 0, j->w, j->bb * j->blocks, j->r0, j->r1, j->blocks, j->x, j->xd, j->tokens, j->o, j->rows);
+    else if (j->type >= 2) ((kq_t) dlsym(j->lib, "strata_k_quant"))(2, j->type, j->w, j->bb * j->blocks, j->r0, j->r1, j->blocks, j->x, j->xd, j->xs, j->tokens, j->o, j->rows);
+    else ((rp_t) dlsym(j->lib, "strata_q4_0_repacked"))(2, j->w, j->bb * j->blocks, j->r0, j->r1, j->blocks, j->x, j->xd, j->tokens, j->o, j->rows);
+}
+static void *run(void *p) { call((const struct job *) p); return NULL; }
 static double now() { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec + t.tv_nsec * 1e-9; }
 int main(int argc, char **argv) {
     int type = atoi(argv[1]); /* 0 q8_0 vec_dot, 1 q4_0 repacked */
@@ -37,15 +46,26 @@ int main(int argc, char **argv) {
     for (int rep = 0; rep < 40; rep++) {
         for (int k = 0; k < 2; k++) {
             void *L = k ? B : A; float *o = k ? ob : oa;
+            /* THREADS=2: the rows split in two halves on two threads, as the engine's thread team does */
+            int threads = getenv("THREADS") ? atoi(getenv("THREADS")) : 1;
+            struct job j[2];
+            for (int i = 0; i < 2; i++) {
+                j[i] = (struct job) {L, type, rows, blocks, bb, tokens, i == 0 ? 0 : rows / 2 / 16 * 16, i == 0 ? (threads > 1 ? rows / 2 / 16 * 16 : rows) : rows, w, x, xd, xs, o};
+            }
             double t0 = now();
-            if (type == 0) ((vd_t) dlsym(L, "strata_vec_dot"))(2, 0, w, bb * blocks, 0, rows, blocks, x, xd, tokens, o, rows);
-            else if (type >= 2) ((kq_t) dlsym(L, "strata_k_quant"))(2, type, w, bb * blocks, 0, rows, blocks, x, xd, xs, tokens, o, rows);
-            else ((rp_t) dlsym(L, "strata_q4_0_repacked"))(2, w, bb * blocks, 0, rows, blocks, x, xd, tokens, o, rows);
+            if (threads > 1) {
+                pthread_t th;
+                pthread_create(&th, NULL, run, &j[1]);
+                call(&j[0]);
+                pthread_join(th, NULL);
+            } else {
+                call(&j[0]);
+            }
             double t = now() - t0; if (t < best[k]) best[k] = t;
         }
     }
     double rtb = (double) rows * tokens * blocks;
-    printf("type %d rows %d cols %d tokens %d: A %.2f ns B %.2f ns per (row,token,block), B/A speed x%.2f, same output %s\n", type, rows, cols, tokens,
-           best[0] * 1e9 / rtb, best[1] * 1e9 / rtb, best[0] / best[1], memcmp(oa, ob, sizeof(float) * tokens * rows) ? "NO" : "yes");
+    printf("type %d rows %d cols %d tokens %d: A %.2f ns B %.2f ns per (row,token,block), %.1f / %.1f GB/s, B/A speed x%.2f, same output %s\n", type, rows, cols, tokens,
+           best[0] * 1e9 / rtb, best[1] * 1e9 / rtb, wsize / best[0] / 1e9, wsize / best[1] / 1e9, best[0] / best[1], memcmp(oa, ob, sizeof(float) * tokens * rows) ? "NO" : "yes");
     return 0;
 }
