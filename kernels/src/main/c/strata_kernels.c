@@ -9,11 +9,57 @@
 #include <stdint.h>
 #include <string.h>
 #include <math.h>
+#include <stdlib.h>
+#include <pthread.h>
 
 #define TYPE_Q8_0 0
 #define TYPE_Q4_0 1
 #define TYPE_Q4_K 2
 #define TYPE_Q6_K 3
+/* token pairs per chunk of the 512-bit tiles (16 tokens) */
+#define PAIRS_PER_CHUNK 8
+/* rows per chunk of the batched tiles: every token chunk runs over them (their weights stay in L2) */
+#define TILE_ROW_CHUNK 64
+
+/*
+ * A per-thread scratch buffer for tables a call builds once and its tiles read many times: kept between calls, so
+ * only a thread's first (or first larger) call allocates, and freed when the thread ends. NULL when memory runs
+ * out; the caller then takes a path without tables.
+ */
+struct scratch {
+    size_t bytes;
+    void *p;
+};
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+
+static void scratch_free(void *s) {
+    free(((struct scratch *) s)->p);
+    free(s);
+}
+
+static void scratch_init(void) {
+    pthread_key_create(&scratch_key, scratch_free);
+}
+
+static void *scratch(size_t bytes) {
+    pthread_once(&scratch_once, scratch_init);
+    struct scratch *s = pthread_getspecific(scratch_key);
+    if (s == NULL) {
+        s = calloc(1, sizeof *s);
+        if (s == NULL || pthread_setspecific(scratch_key, s) != 0) {
+            free(s);
+            return NULL;
+        }
+    }
+    if (s->bytes < bytes) {
+        free(s->p);
+        size_t rounded = (bytes + 63) / 64 * 64;
+        s->p = aligned_alloc(64, rounded);
+        s->bytes = s->p == NULL ? 0 : rounded;
+    }
+    return s->p;
+}
 
 /*
  * How far ahead of a decode stream its weights are prefetched. The hardware prefetchers alone left one thread at
@@ -296,18 +342,139 @@ static inline __attribute__((always_inline)) void tile4x4_vnni(const int type, c
     }
 }
 
+/*
+ * A 4-row x 8-token tile on 512-bit vectors: each vector holds one row against two tokens (low half token t,
+ * high half t + 1), so one vpdpbusd, one conversion and one fused multiply-add serve two (row, token) pairs; the
+ * row's weights are broadcast to both halves (a load), the token pair's activations, corrections and scales are
+ * built once per block for the four rows. Each half runs tile4x4_vnni's steps for its (row, token): the same bits.
+ * Why: on this core (Sapphire/Emerald Rapids class) a 512-bit vpdpbusd, conversion or FMA issues as fast as a
+ * 256-bit one, so the pairs cost half.
+ */
+/*
+ * The token pairs of a chunk as tile4x8_zmm reads them, per block: the two tokens' activations in one vector (low
+ * half token t, high half t + 1), their corrections (−128·Σx or −8·Σx per lane: the accumulator's start) and their
+ * scales (each broadcast over its half). Built once per row chunk and token chunk, read by every row tile.
+ */
+struct pair_block {
+    __m512i x;
+    __m512i c;
+    __m512 dx;
+};
+
+static void pair_table_vnni(const int type, int32_t blocks, const int8_t *xq, const float *xd, int32_t t,
+                            int32_t pairs, struct pair_block *table) {
+    const int64_t cols = 32 * (int64_t) blocks;
+    const __m512i offset = _mm512_set1_epi8(type == TYPE_Q8_0 ? (char) 0x80 : 8);
+    for (int32_t b = 0; b < blocks; b++) {
+        for (int32_t p = 0; p < pairs; p++) {
+            const int8_t *x0 = xq + (int64_t) (t + 2 * p) * cols + 32 * b;
+            __m512i x = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *) x0)),
+                                           _mm256_loadu_si256((const __m256i *) (x0 + cols)), 1);
+            struct pair_block *e = table + (int64_t) b * PAIRS_PER_CHUNK + p;
+            e->x = x;
+            e->c = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_dpbusd_epi32(_mm512_setzero_si512(), offset, x));
+            e->dx = _mm512_castpd_ps(_mm512_insertf64x4(
+                    _mm512_castps_pd(_mm512_set1_ps(xd[(int64_t) (t + 2 * p) * blocks + b])),
+                    _mm256_castps_pd(_mm256_set1_ps(xd[(int64_t) (t + 2 * p + 1) * blocks + b])), 1));
+        }
+    }
+}
+
+/*
+ * A 4-row x 8-token tile on 512-bit vectors: each vector holds one row against a token pair (pair_block), so one
+ * vpdpbusd, one conversion and one fused multiply-add serve two (row, token) pairs; a row's weights are broadcast
+ * to both halves (a load). Each half runs tile4x4_vnni's steps for its (row, token): the same bits. Why: here a
+ * 512-bit vpdpbusd, conversion or FMA issues as fast as a 256-bit one (two ports either way), so pairs cost half.
+ */
+static inline __attribute__((always_inline)) void tile4x8_zmm(const int type, const uint8_t *w, int64_t rowStride,
+        int32_t r, int32_t blocks, const struct pair_block *pairs, int32_t t, float *out, int32_t outStride,
+        const uint8_t *next) {
+    const int64_t blockBytes = type == TYPE_Q8_0 ? 34 : 18;
+    const __m512i flip = _mm512_set1_epi8((char) 0x80);
+    const __m512i low4 = _mm512_set1_epi8(0x0F);
+    const __m512i nibbleShift = _mm512_set_epi64(4, 4, 0, 0, 4, 4, 0, 0);
+    const uint8_t *rows[4];
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; i++) {
+        rows[i] = w + (int64_t) (r + i) * rowStride;
+    }
+    __m512 acc[4][4];
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; i++) {
+#pragma GCC unroll 4
+        for (int p = 0; p < 4; p++) {
+            acc[i][p] = _mm512_setzero_ps();
+        }
+    }
+    for (int32_t b = 0; b < blocks; b++) {
+        if (next != NULL) {
+#pragma GCC unroll 4
+            for (int i = 0; i < 4; i++) {
+                _mm_prefetch((const char *) (next + i * rowStride + blockBytes * b), _MM_HINT_T0);
+            }
+        }
+        __m512i wv[4];
+        __m512 dw[4];
+#pragma GCC unroll 4
+        for (int i = 0; i < 4; i++) {
+            const uint8_t *block = rows[i] + blockBytes * b;
+            if (type == TYPE_Q8_0) {
+                wv[i] = _mm512_xor_si512(_mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *) (block + 2))),
+                                         flip);
+            } else {
+                /* [low nibbles | high nibbles] in each 256-bit half: elements 0-15 then 16-31 */
+                wv[i] = _mm512_and_si512(_mm512_srlv_epi64(_mm512_broadcast_i32x4(
+                        _mm_loadu_si128((const __m128i *) (block + 2))), nibbleShift), low4);
+            }
+            uint16_t h;
+            memcpy(&h, block, 2);
+            dw[i] = _mm512_set1_ps(_cvtsh_ss(h));
+        }
+        const struct pair_block *e = pairs + (int64_t) b * PAIRS_PER_CHUNK;
+#pragma GCC unroll 4
+        for (int p = 0; p < 4; p++) {
+#pragma GCC unroll 4
+            for (int i = 0; i < 4; i++) {
+                __m512i lanes = _mm512_dpbusd_epi32(e[p].c, wv[i], e[p].x);
+                acc[i][p] = _mm512_fmadd_ps(_mm512_mul_ps(dw[i], e[p].dx), _mm512_cvtepi32_ps(lanes), acc[i][p]);
+            }
+        }
+    }
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; i++) {
+#pragma GCC unroll 4
+        for (int p = 0; p < 4; p++) {
+            out[(int64_t) (t + 2 * p) * outStride + r + i] = hsum8_vnni(_mm512_castps512_ps256(acc[i][p]));
+            out[(int64_t) (t + 2 * p + 1) * outStride + r + i] = hsum8_vnni(
+                    _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(acc[i][p]), 1)));
+        }
+    }
+}
+
 static inline __attribute__((always_inline)) void vec_dot_tiles_vnni_of(const int type, const uint8_t *w,
         int64_t rowStride, int32_t r0, int32_t r1, int32_t blocks, const int8_t *xq, const float *xd, int32_t tokens,
         float *out, int32_t outStride) {
     const int64_t cols = 32 * (int64_t) blocks;
     int32_t tiledTokens = tokens / 4 * 4;
     int32_t tiledRows = (r1 - r0) / 4 * 4;
-    for (int32_t rc = r0; rc < r0 + tiledRows; rc += 16) {
-        int32_t rEnd = rc + 16 < r0 + tiledRows ? rc + 16 : r0 + tiledRows;
+    /* the 512-bit tiles' token pairs, built per (row chunk, token chunk); without scratch, only 4x4 tiles run */
+    struct pair_block *pairs = tokens >= 8 ? scratch(sizeof(struct pair_block) * PAIRS_PER_CHUNK * (size_t) blocks)
+                                           : NULL;
+    for (int32_t rc = r0; rc < r0 + tiledRows; rc += TILE_ROW_CHUNK) {
+        int32_t rEnd = rc + TILE_ROW_CHUNK < r0 + tiledRows ? rc + TILE_ROW_CHUNK : r0 + tiledRows;
         for (int32_t tc = 0; tc < tiledTokens; tc += 16) {
             int32_t tEnd = tc + 16 < tiledTokens ? tc + 16 : tiledTokens;
+            int32_t paired = pairs != NULL ? (tEnd - tc) / 8 * 8 : 0;
+            if (paired > 0) {
+                pair_table_vnni(type, blocks, xq, xd, tc, paired / 2, pairs);
+            }
             for (int32_t r = rc; r < rEnd; r += 4) {
-                for (int32_t t = tc; t < tEnd; t += 4) {
+                int32_t t = tc;
+                for (; t < tc + paired; t += 8) {
+                    const uint8_t *next = t == tc && r + 8 <= r1 ? w + (int64_t) (r + 4) * rowStride : NULL;
+                    tile4x8_zmm(type, w, rowStride, r, blocks, pairs + (t - tc) / 2, t, out, outStride, next);
+                }
+                for (; t < tEnd; t += 4) {
                     const uint8_t *next = t == tc && r + 8 <= r1 ? w + (int64_t) (r + 4) * rowStride : NULL;
                     tile4x4_vnni(type, w, rowStride, r, blocks, xq, xd, t, out, outStride, next);
                 }
