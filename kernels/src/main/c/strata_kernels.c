@@ -381,12 +381,12 @@ static void pair_table_vnni(const int type, int32_t blocks, const int8_t *xq, co
 }
 
 /*
- * A 4-row x 8-token tile on 512-bit vectors: each vector holds one row against a token pair (pair_block), so one
+ * A 4-row x 2P-token tile (P = 4 or 2 pairs) on 512-bit vectors: each vector holds one row against a token pair (pair_block), so one
  * vpdpbusd, one conversion and one fused multiply-add serve two (row, token) pairs; a row's weights are broadcast
  * to both halves (a load). Each half runs tile4x4_vnni's steps for its (row, token): the same bits. Why: here a
  * 512-bit vpdpbusd, conversion or FMA issues as fast as a 256-bit one (two ports either way), so pairs cost half.
  */
-static inline __attribute__((always_inline)) void tile4x8_zmm(const int type, const uint8_t *w, int64_t rowStride,
+static inline __attribute__((always_inline)) void tile_pairs_zmm(const int P, const int type, const uint8_t *w, int64_t rowStride,
         int32_t r, int32_t blocks, const struct pair_block *pairs, int32_t t, float *out, int32_t outStride,
         const uint8_t *next) {
     const int64_t blockBytes = type == TYPE_Q8_0 ? 34 : 18;
@@ -402,7 +402,7 @@ static inline __attribute__((always_inline)) void tile4x8_zmm(const int type, co
 #pragma GCC unroll 4
     for (int i = 0; i < 4; i++) {
 #pragma GCC unroll 4
-        for (int p = 0; p < 4; p++) {
+        for (int p = 0; p < P; p++) {
             acc[i][p] = _mm512_setzero_ps();
         }
     }
@@ -432,7 +432,7 @@ static inline __attribute__((always_inline)) void tile4x8_zmm(const int type, co
         }
         const struct pair_block *e = pairs + (int64_t) b * PAIRS_PER_CHUNK;
 #pragma GCC unroll 4
-        for (int p = 0; p < 4; p++) {
+        for (int p = 0; p < P; p++) {
 #pragma GCC unroll 4
             for (int i = 0; i < 4; i++) {
                 __m512i lanes = _mm512_dpbusd_epi32(e[p].c, wv[i], e[p].x);
@@ -443,7 +443,7 @@ static inline __attribute__((always_inline)) void tile4x8_zmm(const int type, co
 #pragma GCC unroll 4
     for (int i = 0; i < 4; i++) {
 #pragma GCC unroll 4
-        for (int p = 0; p < 4; p++) {
+        for (int p = 0; p < P; p++) {
             out[(int64_t) (t + 2 * p) * outStride + r + i] = hsum8_vnni(_mm512_castps512_ps256(acc[i][p]));
             out[(int64_t) (t + 2 * p + 1) * outStride + r + i] = hsum8_vnni(
                     _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(acc[i][p]), 1)));
@@ -458,21 +458,27 @@ static inline __attribute__((always_inline)) void vec_dot_tiles_vnni_of(const in
     int32_t tiledTokens = tokens / 4 * 4;
     int32_t tiledRows = (r1 - r0) / 4 * 4;
     /* the 512-bit tiles' token pairs, built per (row chunk, token chunk); without scratch, only 4x4 tiles run */
-    struct pair_block *pairs = tokens >= 8 ? scratch(sizeof(struct pair_block) * PAIRS_PER_CHUNK * (size_t) blocks)
+    struct pair_block *pairs = tiledTokens >= 4 ? scratch(sizeof(struct pair_block) * PAIRS_PER_CHUNK * (size_t) blocks)
                                            : NULL;
     for (int32_t rc = r0; rc < r0 + tiledRows; rc += TILE_ROW_CHUNK) {
         int32_t rEnd = rc + TILE_ROW_CHUNK < r0 + tiledRows ? rc + TILE_ROW_CHUNK : r0 + tiledRows;
         for (int32_t tc = 0; tc < tiledTokens; tc += 16) {
             int32_t tEnd = tc + 16 < tiledTokens ? tc + 16 : tiledTokens;
-            int32_t paired = pairs != NULL ? (tEnd - tc) / 8 * 8 : 0;
+            int32_t paired = pairs != NULL ? tEnd - tc : 0;
             if (paired > 0) {
                 pair_table_vnni(type, blocks, xq, xd, tc, paired / 2, pairs);
             }
             for (int32_t r = rc; r < rEnd; r += 4) {
                 int32_t t = tc;
-                for (; t < tc + paired; t += 8) {
-                    const uint8_t *next = t == tc && r + 8 <= r1 ? w + (int64_t) (r + 4) * rowStride : NULL;
-                    tile4x8_zmm(type, w, rowStride, r, blocks, pairs + (t - tc) / 2, t, out, outStride, next);
+                const uint8_t *next = r + 8 <= r1 ? w + (int64_t) (r + 4) * rowStride : NULL;
+                for (; t + 8 <= tc + paired; t += 8) {
+                    tile_pairs_zmm(4, type, w, rowStride, r, blocks, pairs + (t - tc) / 2, t, out, outStride,
+                                   t == tc ? next : NULL);
+                }
+                if (t < tc + paired) {
+                    tile_pairs_zmm(2, type, w, rowStride, r, blocks, pairs + (t - tc) / 2, t, out, outStride,
+                                   t == tc ? next : NULL);
+                    t += 4;
                 }
                 for (; t < tEnd; t += 4) {
                     const uint8_t *next = t == tc && r + 8 <= r1 ? w + (int64_t) (r + 4) * rowStride : NULL;
