@@ -414,7 +414,17 @@ static inline __attribute__((always_inline)) void tile_pairs_zmm(const int P, co
             }
         }
         __m512i wv[4];
-        __m512 dw[4];
+        /* the four rows' scales converted together (one vcvtph2ps, not one per row) */
+        uint64_t h4 = 0;
+#pragma GCC unroll 4
+        for (int i = 0; i < 4; i++) {
+            uint16_t h;
+            memcpy(&h, rows[i] + blockBytes * b, 2);
+            h4 |= (uint64_t) h << (16 * i);
+        }
+        __m128 dw4 = _mm_cvtph_ps(_mm_cvtsi64_si128((int64_t) h4));
+        __m512 dw[4] = {_mm512_broadcastss_ps(dw4), _mm512_broadcastss_ps(_mm_permute_ps(dw4, 0x55)),
+                        _mm512_broadcastss_ps(_mm_permute_ps(dw4, 0xAA)), _mm512_broadcastss_ps(_mm_permute_ps(dw4, 0xFF))};
 #pragma GCC unroll 4
         for (int i = 0; i < 4; i++) {
             const uint8_t *block = rows[i] + blockBytes * b;
@@ -426,9 +436,6 @@ static inline __attribute__((always_inline)) void tile_pairs_zmm(const int P, co
                 wv[i] = _mm512_and_si512(_mm512_srlv_epi64(_mm512_broadcast_i32x4(
                         _mm_loadu_si128((const __m128i *) (block + 2))), nibbleShift), low4);
             }
-            uint16_t h;
-            memcpy(&h, block, 2);
-            dw[i] = _mm512_set1_ps(_cvtsh_ss(h));
         }
         const struct pair_block *e = pairs + (int64_t) b * PAIRS_PER_CHUNK;
 #pragma GCC unroll 4
