@@ -704,6 +704,74 @@ static void q4_0_decode_vnni(const uint8_t *w, int64_t rowStride, int32_t r0, in
     }
 }
 
+/*
+ * The repacked Q4_0 GEMV's order for T tokens (T = 4, 2 or 1) with rows as lanes, as rows8t_vnni: a block of
+ * eight rows is transposed and split into nibbles once and serves the T tokens, each with eight vpdpbusd onto its
+ * correction. No horizontal reduction per (row, token), which made repacked8_vnni's token tiles cost about twice
+ * as much. csum[t·blocks + b] = −8·Σx of token t's block b, for all tokens of the call.
+ */
+static inline __attribute__((always_inline)) void rows8t_tokens_vnni(const int T, const uint8_t *base,
+        int64_t rowStride, int32_t r, int32_t blocks, const int8_t *xq, const float *xd, int32_t t,
+        const int32_t *csum, float *out, int32_t outStride, int prefetchNext) {
+    const int64_t cols = 32 * (int64_t) blocks;
+    const __m256i low4 = _mm256_set1_epi8(0x0F);
+    const __m256i rowOffsets = _mm256_mullo_epi32(_mm256_set1_epi32((int32_t) rowStride),
+                                                  _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    __m256 acc[4];
+#pragma GCC unroll 4
+    for (int j = 0; j < T; j++) {
+        acc[j] = _mm256_setzero_ps();
+    }
+    for (int32_t b = 0; b < blocks; b++) {
+        const uint8_t *p = base + 18 * (int64_t) b;
+        if (prefetchNext) {
+            const char *n = (const char *) (base + 8 * rowStride + 144 * (int64_t) b);
+            _mm_prefetch(n, _MM_HINT_T0);
+            _mm_prefetch(n + 64, _MM_HINT_T0);
+            _mm_prefetch(n + 128, _MM_HINT_T0);
+        }
+        __m128i h = _mm256_cvtepi32_epi16(_mm256_i32gather_epi32((const int *) p, rowOffsets, 1));
+        __m256 dw = _mm256_cvtph_ps(h);
+        __m256i a[4];
+#pragma GCC unroll 4
+        for (int i = 0; i < 4; i++) {
+            a[i] = _mm256_inserti128_si256(
+                    _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *) (p + i * rowStride + 2))),
+                    _mm_loadu_si128((const __m128i *) (p + (i + 4) * rowStride + 2)), 1);
+        }
+        __m256i t0 = _mm256_unpacklo_epi32(a[0], a[1]);
+        __m256i t1 = _mm256_unpackhi_epi32(a[0], a[1]);
+        __m256i t2 = _mm256_unpacklo_epi32(a[2], a[3]);
+        __m256i t3 = _mm256_unpackhi_epi32(a[2], a[3]);
+        __m256i q[4] = {_mm256_unpacklo_epi64(t0, t2), _mm256_unpackhi_epi64(t0, t2),
+                        _mm256_unpacklo_epi64(t1, t3), _mm256_unpackhi_epi64(t1, t3)};
+        __m256i lo[4], hi[4];
+#pragma GCC unroll 4
+        for (int k = 0; k < 4; k++) {
+            lo[k] = _mm256_and_si256(q[k], low4);
+            hi[k] = _mm256_and_si256(_mm256_srli_epi16(q[k], 4), low4);
+        }
+#pragma GCC unroll 4
+        for (int j = 0; j < T; j++) {
+            const int32_t *xw = (const int32_t *) (xq + (int64_t) (t + j) * cols + 32 * (int64_t) b);
+            __m256i part[4] = {_mm256_set1_epi32(csum[(int64_t) (t + j) * blocks + b]), _mm256_setzero_si256(),
+                               _mm256_setzero_si256(), _mm256_setzero_si256()};
+#pragma GCC unroll 4
+            for (int k = 0; k < 4; k++) {
+                part[k & 1] = _mm256_dpbusd_epi32(part[k & 1], lo[k], _mm256_set1_epi32(xw[k]));
+                part[2 + (k & 1)] = _mm256_dpbusd_epi32(part[2 + (k & 1)], hi[k], _mm256_set1_epi32(xw[4 + k]));
+            }
+            __m256i sum = _mm256_add_epi32(_mm256_add_epi32(part[0], part[1]), _mm256_add_epi32(part[2], part[3]));
+            __m256 d = _mm256_mul_ps(dw, _mm256_set1_ps(xd[(int64_t) (t + j) * blocks + b]));
+            acc[j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum), d, acc[j]);
+        }
+    }
+#pragma GCC unroll 4
+    for (int j = 0; j < T; j++) {
+        _mm256_storeu_ps(out + (int64_t) (t + j) * outStride + r, acc[j]);
+    }
+}
+
 static void q4_0_repacked_fast_vnni(const uint8_t *w, int64_t rowStride, int32_t r0, int32_t r1, int32_t blocks,
                                     const int8_t *xq, const float *xd, int32_t tokens, float *out,
                                     int32_t outStride) {
@@ -712,6 +780,31 @@ static void q4_0_repacked_fast_vnni(const uint8_t *w, int64_t rowStride, int32_t
     if (tokens <= 2 && blocks <= DECODE_MAX_BLOCKS) {
         q4_0_decode_vnni(w, rowStride, r0, r1, blocks, xq, xd, tokens, out, outStride);
         return;
+    }
+    int32_t *csum = grouped > 0 ? scratch(sizeof(int32_t) * (size_t) tokens * blocks) : NULL;
+    if (csum != NULL) {
+        for (int32_t t = 0; t < tokens; t++) {
+            nibble_corrections_vnni(xq + (int64_t) t * 32 * blocks, blocks, csum + (int64_t) t * blocks);
+        }
+        const int contiguous = rowStride == 18 * (int64_t) blocks;
+        for (; r + 8 <= r0 + grouped; r += 8) {
+            const uint8_t *base = w + (int64_t) r * rowStride;
+            int prefetchNext = contiguous && r + 16 <= r0 + grouped;
+            int32_t t = 0;
+            for (; t + 4 <= tokens; t += 4) {
+                rows8t_tokens_vnni(4, base, rowStride, r, blocks, xq, xd, t, csum, out, outStride,
+                                   t == 0 && prefetchNext);
+            }
+            if (t + 2 <= tokens) {
+                rows8t_tokens_vnni(2, base, rowStride, r, blocks, xq, xd, t, csum, out, outStride,
+                                   t == 0 && prefetchNext);
+                t += 2;
+            }
+            if (t < tokens) {
+                rows8t_tokens_vnni(1, base, rowStride, r, blocks, xq, xd, t, csum, out, outStride,
+                                   t == 0 && prefetchNext);
+            }
+        }
     }
     for (; r + 8 <= r0 + grouped; r += 8) {
         const uint8_t *rows[8];
