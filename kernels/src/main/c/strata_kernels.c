@@ -261,6 +261,154 @@ static void q4k_decode_vnni(const uint8_t *w, int64_t rowStride, int32_t r0, int
         }
     }
 }
+
+/*
+ * Q4_K and Q6_K rows against T tokens at a time (T = 4, 2 or 1) on AVX-512 VNNI: a super-block's quants are
+ * unpacked and its scales read once for the T tokens (k_dot unpacks them for every (row, token)); each token then
+ * runs the decode kernels' lanes (q4k_lanes_decode_vnni, q6k_lanes_decode_vnni) on the unpacked quants: the
+ * same exact lanes and k_dot's float steps in its order. corr: the Q6_K corrections of every token of the call
+ * (8 per super-block, as q6k_decode_vnni builds them).
+ */
+static inline __attribute__((always_inline)) void k_tokens_row_vnni(const int type, const int T,
+        const uint8_t *row, int32_t blocks, const int8_t *xq, const float *xd, const int16_t *xs,
+        const __m256i *corr, int32_t t, float *out, int32_t outStride, int32_t r) {
+    const int64_t cols = 256 * (int64_t) blocks;
+    const __m256i low4 = _mm256_set1_epi8(0x0F);
+    const __m256i high2 = _mm256_set1_epi8(0x30);
+    __m256 acc[4];
+    __m128 mv[4];
+#pragma GCC unroll 4
+    for (int j = 0; j < T; j++) {
+        acc[j] = _mm256_setzero_ps();
+        mv[j] = _mm_setzero_ps();
+    }
+    for (int32_t b = 0; b < blocks; b++) {
+        __m256i q[8];
+        __m256i s[8];
+        float d;
+        float dmin = 0;
+        __m128i mw = _mm_setzero_si128();
+        if (type == TYPE_Q6_K) {
+            const uint8_t *blk = row + 210 * (int64_t) b;
+            d = scale_vnni(blk + 208);
+            __m256i s16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *) (blk + 192)));
+            __m256i sc[2] = {_mm256_cvtepu16_epi32(_mm256_castsi256_si128(s16)),
+                             _mm256_cvtepu16_epi32(_mm256_extracti128_si256(s16, 1))};
+#pragma GCC unroll 2
+            for (int h = 0; h < 2; h++) {
+                __m256i qh = _mm256_loadu_si256((const __m256i *) (blk + 128 + 32 * h));
+                __m256i ql0 = _mm256_loadu_si256((const __m256i *) (blk + 64 * h));
+                __m256i ql1 = _mm256_loadu_si256((const __m256i *) (blk + 64 * h + 32));
+#pragma GCC unroll 4
+                for (int g = 0; g < 4; g++) {
+                    __m256i ql = (g & 1) ? ql1 : ql0;
+                    __m256i nib = g < 2 ? _mm256_and_si256(ql, low4)
+                                        : _mm256_and_si256(_mm256_srli_epi16(ql, 4), low4);
+                    __m256i hs = g == 0 ? _mm256_slli_epi16(qh, 4) : g == 1 ? _mm256_slli_epi16(qh, 2)
+                               : g == 2 ? qh : _mm256_srli_epi16(qh, 2);
+                    q[4 * h + g] = _mm256_or_si256(nib, _mm256_and_si256(hs, high2));
+                    s[4 * h + g] = _mm256_permutevar8x32_epi32(sc[h], _mm256_setr_epi32(2 * g, 2 * g, 2 * g, 2 * g,
+                            2 * g + 1, 2 * g + 1, 2 * g + 1, 2 * g + 1));
+                }
+            }
+        } else {
+            const uint8_t *blk = row + 144 * (int64_t) b;
+            d = scale_vnni(blk);
+            dmin = scale_vnni(blk + 2);
+            uint32_t sc[2], m[2];
+            q4k_scales_vnni(blk + 4, sc, m);
+            mw = _mm_cvtepu8_epi16(_mm_set_epi32(0, 0, (int) m[1], (int) m[0]));
+            __m256i scd = _mm256_cvtepu8_epi32(_mm_set_epi32(0, 0, (int) sc[1], (int) sc[0]));
+#pragma GCC unroll 4
+            for (int j = 0; j < 4; j++) {
+                __m256i qs = _mm256_loadu_si256((const __m256i *) (blk + 16 + 32 * j));
+                q[2 * j] = _mm256_and_si256(qs, low4);
+                q[2 * j + 1] = _mm256_and_si256(_mm256_srli_epi16(qs, 4), low4);
+                s[2 * j] = _mm256_permutevar8x32_epi32(scd, _mm256_set1_epi32(2 * j));
+                s[2 * j + 1] = _mm256_permutevar8x32_epi32(scd, _mm256_set1_epi32(2 * j + 1));
+            }
+        }
+#pragma GCC unroll 4
+        for (int j = 0; j < T; j++) {
+            const int8_t *y = xq + (int64_t) (t + j) * cols + 256 * (int64_t) b;
+            float yd = xd[(int64_t) (t + j) * blocks + b];
+            __m256i sum[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
+            if (type == TYPE_Q6_K) {
+                const __m256i *c = corr + ((int64_t) (t + j) * blocks + b) * 8;
+#pragma GCC unroll 8
+                for (int g = 0; g < 8; g++) {
+                    /* q6k_lanes_decode_vnni's group g of half g / 4: y at 128 (g / 4) + 32 (g % 4) = 32 g */
+                    __m256i tv = _mm256_dpbusd_epi32(c[g], q[g], _mm256_loadu_si256((const __m256i *) (y + 32 * g)));
+                    sum[g & 1] = _mm256_dpwssd_epi32(sum[g & 1], tv, s[g]);
+                }
+            } else {
+                const int16_t *bs = xs + ((int64_t) (t + j) * blocks + b) * 16;
+                __m128i pairs = _mm_hadd_epi16(_mm_loadu_si128((const __m128i *) bs),
+                                               _mm_loadu_si128((const __m128i *) (bs + 8)));
+                __m128i mins = _mm_madd_epi16(pairs, mw);
+                mv[j] = _mm_fmadd_ps(_mm_set1_ps(-yd * dmin), _mm_cvtepi32_ps(mins), mv[j]);
+#pragma GCC unroll 8
+                for (int k = 0; k < 8; k++) {
+                    /* sub-block k: q4k_lanes_decode_vnni's lo (k even) or hi (k odd) of j = k / 2, y at 32 k */
+                    __m256i tv = _mm256_dpbusd_epi32(_mm256_setzero_si256(), q[k],
+                                                     _mm256_loadu_si256((const __m256i *) (y + 32 * k)));
+                    sum[k & 1] = _mm256_dpwssd_epi32(sum[k & 1], tv, s[k]);
+                }
+            }
+            acc[j] = _mm256_fmadd_ps(_mm256_set1_ps(yd * d), _mm256_cvtepi32_ps(_mm256_add_epi32(sum[0], sum[1])),
+                                     acc[j]);
+        }
+    }
+#pragma GCC unroll 4
+    for (int j = 0; j < T; j++) {
+        float v = hsum8_vnni(acc[j]);
+        if (type == TYPE_Q4_K) {
+            __m128 m = _mm_add_ps(mv[j], _mm_movehl_ps(mv[j], mv[j]));
+            v += _mm_cvtss_f32(_mm_add_ss(m, _mm_shuffle_ps(m, m, 1)));
+        }
+        out[(int64_t) (t + j) * outStride + r] = v;
+    }
+}
+
+static inline __attribute__((always_inline)) void k_tokens_of_vnni(const int type, const uint8_t *w,
+        int64_t rowStride, int32_t r0, int32_t r1, int32_t blocks, const int8_t *xq, const float *xd,
+        const int16_t *xs, const __m256i *corr, int32_t tokens, float *out, int32_t outStride) {
+    for (int32_t r = r0; r < r1; r++) {
+        const uint8_t *row = w + (int64_t) r * rowStride;
+        int32_t t = 0;
+        for (; t + 4 <= tokens; t += 4) {
+            k_tokens_row_vnni(type, 4, row, blocks, xq, xd, xs, corr, t, out, outStride, r);
+        }
+        if (t + 2 <= tokens) {
+            k_tokens_row_vnni(type, 2, row, blocks, xq, xd, xs, corr, t, out, outStride, r);
+            t += 2;
+        }
+        if (t < tokens) {
+            k_tokens_row_vnni(type, 1, row, blocks, xq, xd, xs, corr, t, out, outStride, r);
+        }
+    }
+}
+
+/* Q4_K or Q6_K rows for three or more tokens; false (nothing done) when the Q6_K corrections get no scratch. */
+static int k_tokens_vnni(int type, const uint8_t *w, int64_t rowStride, int32_t r0, int32_t r1, int32_t blocks,
+                         const int8_t *xq, const float *xd, const int16_t *xs, int32_t tokens, float *out,
+                         int32_t outStride) {
+    if (type == TYPE_Q4_K) {
+        k_tokens_of_vnni(TYPE_Q4_K, w, rowStride, r0, r1, blocks, xq, xd, xs, NULL, tokens, out, outStride);
+        return 1;
+    }
+    __m256i *corr = scratch(sizeof(__m256i) * 8 * (size_t) blocks * tokens);
+    if (corr == NULL) {
+        return 0;
+    }
+    const __m256i thirtyTwo = _mm256_set1_epi8(32);
+    for (int64_t i = 0; i < 8 * (int64_t) blocks * tokens; i++) {
+        __m256i y = _mm256_loadu_si256((const __m256i *) (xq + 32 * i));
+        corr[i] = _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_dpbusd_epi32(_mm256_setzero_si256(), thirtyTwo, y));
+    }
+    k_tokens_of_vnni(TYPE_Q6_K, w, rowStride, r0, r1, blocks, xq, xd, xs, corr, tokens, out, outStride);
+    return 1;
+}
 #pragma GCC pop_options
 
 
@@ -875,6 +1023,9 @@ void strata_k_quant(int32_t isa, int32_t type, const uint8_t *w, int64_t rowStri
         q6k_decode_vnni(w, rowStride, r0, r1, blocks, xq, xd, tokens, out, outStride);
     } else if (isa == 2 && type == TYPE_Q4_K && tokens <= 2) {
         q4k_decode_vnni(w, rowStride, r0, r1, blocks, xq, xd, xs, tokens, out, outStride);
+    } else if (isa == 2 && tokens >= 3 && k_tokens_vnni(type, w, rowStride, r0, r1, blocks, xq, xd, xs, tokens, out,
+                                                       outStride)) {
+        return;
     } else if (isa == 2) {
         k_quant_vnni(type, w, rowStride, r0, r1, blocks, xq, xd, xs, tokens, out, outStride);
     } else {
