@@ -104,170 +104,13 @@ static inline __m256i lanes_vnni(__m256i ax, __m256i sx) {
 #undef DPWSSD
 
 /*
- * The Q6_K decode on AVX-512 VNNI (one or two tokens): each lane's Σ (q − 32)·y over its four elements is one
- * vpdpbusd onto −32·Σ y, which the call computes once per token and group (corr), not once per row; it fits 16
- * bits (|q − 32| <= 32, |y| <= 128), so one vpdpwssd against the scale, zero-extended to a dword, adds it times its
- * scale to the lane. The same exact lanes as q6k_lanes (two vpmaddubsw, a subtraction and a vpdpwssd per group),
- * in about 6 vector instructions per group instead of 10.
- */
-#define Q6K_DECODE_MAX_BLOCKS 64
-
-static inline __m256i q6k_lanes_decode_vnni(const uint8_t *blk, const int8_t *y, const __m256i *corr) {
-    const __m256i low4 = _mm256_set1_epi8(0x0F);
-    const __m256i high2 = _mm256_set1_epi8(0x30);
-    __m256i s16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *) (blk + 192)));
-    /* scales 8h .. 8h + 7 as dwords whose high word is 0 */
-    __m256i sc[2] = {_mm256_cvtepu16_epi32(_mm256_castsi256_si128(s16)),
-                     _mm256_cvtepu16_epi32(_mm256_extracti128_si256(s16, 1))};
-    __m256i sum[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
-#pragma GCC unroll 2
-    for (int h = 0; h < 2; h++) {
-        __m256i qh = _mm256_loadu_si256((const __m256i *) (blk + 128 + 32 * h));
-        __m256i ql0 = _mm256_loadu_si256((const __m256i *) (blk + 64 * h));
-        __m256i ql1 = _mm256_loadu_si256((const __m256i *) (blk + 64 * h + 32));
-#pragma GCC unroll 4
-        for (int g = 0; g < 4; g++) {
-            __m256i ql = (g & 1) ? ql1 : ql0;
-            __m256i nib = g < 2 ? _mm256_and_si256(ql, low4) : _mm256_and_si256(_mm256_srli_epi16(ql, 4), low4);
-            /* bits 2g, 2g + 1 of each qh byte to bits 4, 5 */
-            __m256i hs = g == 0 ? _mm256_slli_epi16(qh, 4) : g == 1 ? _mm256_slli_epi16(qh, 2)
-                       : g == 2 ? qh : _mm256_srli_epi16(qh, 2);
-            __m256i q = _mm256_or_si256(nib, _mm256_and_si256(hs, high2));
-            __m256i t = _mm256_dpbusd_epi32(corr[4 * h + g], q,
-                                            _mm256_loadu_si256((const __m256i *) (y + 128 * h + 32 * g)));
-            __m256i s = _mm256_permutevar8x32_epi32(sc[h], _mm256_setr_epi32(2 * g, 2 * g, 2 * g, 2 * g,
-                                                    2 * g + 1, 2 * g + 1, 2 * g + 1, 2 * g + 1));
-            sum[g & 1] = _mm256_dpwssd_epi32(sum[g & 1], t, s);
-        }
-    }
-    return _mm256_add_epi32(sum[0], sum[1]);
-}
-
-/* One (row, token) of a Q6_K row in KQuantDots' order: acc_t = fma(dy·d, lane_t, acc_t), hsum8. */
-static inline float q6k_dot_decode_vnni(const uint8_t *row, int32_t blocks, const int8_t *y, const float *dy,
-                                        const __m256i *corr) {
-    __m256 acc = _mm256_setzero_ps();
-    for (int32_t b = 0; b < blocks; b++) {
-        const uint8_t *blk = row + 210 * (int64_t) b;
-        _mm_prefetch((const char *) (blk + K_PREFETCH_BYTES), _MM_HINT_T0);
-        float d = dy[b] * scale_vnni(blk + 208);
-        __m256i lanes = q6k_lanes_decode_vnni(blk, y + 256 * (int64_t) b, corr + 8 * (int64_t) b);
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(lanes), acc);
-    }
-    return hsum8_vnni(acc);
-}
-
-/* Q6_K rows r0 .. r1 − 1 for one or two tokens (blocks <= Q6K_DECODE_MAX_BLOCKS): four rows from four places. */
-static void q6k_decode_vnni(const uint8_t *w, int64_t rowStride, int32_t r0, int32_t r1, int32_t blocks,
-                            const int8_t *xq, const float *xd, int32_t tokens, float *out, int32_t outStride) {
-    __m256i corr[2][8 * Q6K_DECODE_MAX_BLOCKS];
-    const __m256i thirtyTwo = _mm256_set1_epi8(32);
-    for (int32_t t = 0; t < tokens; t++) {
-        for (int32_t i = 0; i < 8 * blocks; i++) {
-            __m256i y = _mm256_loadu_si256((const __m256i *) (xq + (int64_t) t * 256 * blocks + 32 * (int64_t) i));
-            corr[t][i] = _mm256_sub_epi32(_mm256_setzero_si256(),
-                                          _mm256_dpbusd_epi32(_mm256_setzero_si256(), thirtyTwo, y));
-        }
-    }
-    const int64_t cols = 256 * (int64_t) blocks;
-    int32_t quarter = (r1 - r0) / 4;
-    for (int32_t a = r0; a < r0 + quarter; a++) {
-        for (int32_t t = 0; t < tokens; t++) {
-#pragma GCC unroll 4
-            for (int i = 0; i < 4; i++) {
-                int32_t row = a + i * quarter;
-                out[(int64_t) t * outStride + row] = q6k_dot_decode_vnni(w + (int64_t) row * rowStride, blocks,
-                        xq + t * cols, xd + (int64_t) t * blocks, corr[t]);
-            }
-        }
-    }
-    for (int32_t r = r0 + 4 * quarter; r < r1; r++) {
-        for (int32_t t = 0; t < tokens; t++) {
-            out[(int64_t) t * outStride + r] = q6k_dot_decode_vnni(w + (int64_t) r * rowStride, blocks,
-                    xq + t * cols, xd + (int64_t) t * blocks, corr[t]);
-        }
-    }
-}
-
-/*
- * The Q4_K lanes on AVX-512 VNNI: a sub-block's 32 products as four-element sums by one vpdpbusd (each within
- * 15·128·4, 16 bits), times the sub-block's scale (one dword broadcast from memory, high word 0) by one vpdpwssd:
- * the same exact lanes as q4k_lanes (vpmaddubsw pairs, a byte shuffle for the scale, vpdpwssd) with two
- * instructions fewer per sub-block and no shuffle.
- */
-static inline __m256i q4k_lanes_decode_vnni(const uint8_t *blk, const int8_t *y, const uint32_t sc[2]) {
-    const __m256i low4 = _mm256_set1_epi8(0x0F);
-    int32_t scale[8] __attribute__((aligned(32)));
-    _mm256_store_si256((__m256i *) scale, _mm256_cvtepu8_epi32(_mm_set_epi32(0, 0, (int) sc[1], (int) sc[0])));
-    __m256i sum[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
-#pragma GCC unroll 4
-    for (int j = 0; j < 4; j++) {
-        __m256i qs = _mm256_loadu_si256((const __m256i *) (blk + 16 + 32 * j));
-        __m256i lo = _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_and_si256(qs, low4),
-                                         _mm256_loadu_si256((const __m256i *) (y + 64 * j)));
-        __m256i hi = _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_and_si256(_mm256_srli_epi16(qs, 4), low4),
-                                         _mm256_loadu_si256((const __m256i *) (y + 64 * j + 32)));
-        sum[0] = _mm256_dpwssd_epi32(sum[0], lo, _mm256_set1_epi32(scale[2 * j]));
-        sum[1] = _mm256_dpwssd_epi32(sum[1], hi, _mm256_set1_epi32(scale[2 * j + 1]));
-    }
-    return _mm256_add_epi32(sum[0], sum[1]);
-}
-
-/* One (row, token) of a Q4_K row in KQuantDots' order (k_dot's Q4_K branch with the lanes above). */
-static inline float q4k_dot_decode_vnni(const uint8_t *row, int32_t blocks, const int8_t *y, const float *dy,
-                                        const int16_t *bsums) {
-    __m256 acc = _mm256_setzero_ps();
-    __m128 mv = _mm_setzero_ps();
-    for (int32_t b = 0; b < blocks; b++) {
-        const uint8_t *blk = row + 144 * (int64_t) b;
-        _mm_prefetch((const char *) (blk + K_PREFETCH_BYTES), _MM_HINT_T0);
-        float yd = dy[b];
-        float d = yd * scale_vnni(blk);
-        float dmin = -yd * scale_vnni(blk + 2);
-        uint32_t sc[2], m[2];
-        q4k_scales_vnni(blk + 4, sc, m);
-        const int16_t *s = bsums + 16 * (int64_t) b;
-        __m128i pairs = _mm_hadd_epi16(_mm_loadu_si128((const __m128i *) s), _mm_loadu_si128((const __m128i *) (s + 8)));
-        __m128i mins = _mm_madd_epi16(pairs, _mm_cvtepu8_epi16(_mm_set_epi32(0, 0, (int) m[1], (int) m[0])));
-        mv = _mm_fmadd_ps(_mm_set1_ps(dmin), _mm_cvtepi32_ps(mins), mv);
-        __m256i lanes = q4k_lanes_decode_vnni(blk, y + 256 * (int64_t) b, sc);
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(lanes), acc);
-    }
-    float r = hsum8_vnni(acc);
-    __m128 t = _mm_add_ps(mv, _mm_movehl_ps(mv, mv));
-    return r + _mm_cvtss_f32(_mm_add_ss(t, _mm_shuffle_ps(t, t, 1)));
-}
-
-/* Q4_K rows r0 .. r1 − 1 for one or two tokens: four rows from four places, as k_quant_of. */
-static void q4k_decode_vnni(const uint8_t *w, int64_t rowStride, int32_t r0, int32_t r1, int32_t blocks,
-                            const int8_t *xq, const float *xd, const int16_t *xs, int32_t tokens, float *out,
-                            int32_t outStride) {
-    const int64_t cols = 256 * (int64_t) blocks;
-    int32_t quarter = (r1 - r0) / 4;
-    for (int32_t a = r0; a < r0 + quarter; a++) {
-        for (int32_t t = 0; t < tokens; t++) {
-#pragma GCC unroll 4
-            for (int i = 0; i < 4; i++) {
-                int32_t row = a + i * quarter;
-                out[(int64_t) t * outStride + row] = q4k_dot_decode_vnni(w + (int64_t) row * rowStride, blocks,
-                        xq + t * cols, xd + (int64_t) t * blocks, xs + (int64_t) t * 16 * blocks);
-            }
-        }
-    }
-    for (int32_t r = r0 + 4 * quarter; r < r1; r++) {
-        for (int32_t t = 0; t < tokens; t++) {
-            out[(int64_t) t * outStride + r] = q4k_dot_decode_vnni(w + (int64_t) r * rowStride, blocks,
-                    xq + t * cols, xd + (int64_t) t * blocks, xs + (int64_t) t * 16 * blocks);
-        }
-    }
-}
-
-/*
  * Q4_K and Q6_K rows against T tokens at a time (T = 4, 2 or 1) on AVX-512 VNNI: a super-block's quants are
- * unpacked and its scales read once for the T tokens (k_dot unpacks them for every (row, token)); each token then
- * runs the decode kernels' lanes (q4k_lanes_decode_vnni, q6k_lanes_decode_vnni) on the unpacked quants: the
- * same exact lanes and k_dot's float steps in its order. corr: the Q6_K corrections of every token of the call
- * (8 per super-block, as q6k_decode_vnni builds them).
+ * unpacked and its scales read once for the T tokens (k_dot unpacks them for every (row, token)). Each lane's
+ * four-element sum is one vpdpbusd (Q4_K: 15·128·4 at most; Q6_K: onto −32·Σy, corr, which the call computes once
+ * per token and group of 32, so the sum is Σ (q − 32)·y, within 16 bits), then times its sub-block's scale,
+ * zero-extended to a dword, by one vpdpwssd: k_dot's exact lanes (two vpmaddubsw, a subtraction, a byte shuffle
+ * and a vpdpwssd per group there) and its float steps in its order. Each super-block is prefetched
+ * K_PREFETCH_BYTES ahead. corr: the Q6_K corrections of every token of the call, 8 per super-block.
  */
 static inline __attribute__((always_inline)) void k_tokens_row_vnni(const int type, const int T,
         const uint8_t *row, int32_t blocks, const int8_t *xq, const float *xd, const int16_t *xs,
@@ -283,6 +126,8 @@ static inline __attribute__((always_inline)) void k_tokens_row_vnni(const int ty
         mv[j] = _mm_setzero_ps();
     }
     for (int32_t b = 0; b < blocks; b++) {
+        _mm_prefetch((const char *) (row + (type == TYPE_Q6_K ? 210 : 144) * (int64_t) b + K_PREFETCH_BYTES),
+                     _MM_HINT_T0);
         __m256i q[8];
         __m256i s[8];
         float d;
@@ -337,7 +182,7 @@ static inline __attribute__((always_inline)) void k_tokens_row_vnni(const int ty
                 const __m256i *c = corr + ((int64_t) (t + j) * blocks + b) * 8;
 #pragma GCC unroll 8
                 for (int g = 0; g < 8; g++) {
-                    /* q6k_lanes_decode_vnni's group g of half g / 4: y at 128 (g / 4) + 32 (g % 4) = 32 g */
+                    /* group g % 4 of half g / 4: its 32 activations at 128 (g / 4) + 32 (g % 4) = 32 g */
                     __m256i tv = _mm256_dpbusd_epi32(c[g], q[g], _mm256_loadu_si256((const __m256i *) (y + 32 * g)));
                     sum[g & 1] = _mm256_dpwssd_epi32(sum[g & 1], tv, s[g]);
                 }
@@ -349,7 +194,7 @@ static inline __attribute__((always_inline)) void k_tokens_row_vnni(const int ty
                 mv[j] = _mm_fmadd_ps(_mm_set1_ps(-yd * dmin), _mm_cvtepi32_ps(mins), mv[j]);
 #pragma GCC unroll 8
                 for (int k = 0; k < 8; k++) {
-                    /* sub-block k: q4k_lanes_decode_vnni's lo (k even) or hi (k odd) of j = k / 2, y at 32 k */
+                    /* sub-block k: low (k even) or high (k odd) nibbles of qs chunk k / 2; activations at 32 k */
                     __m256i tv = _mm256_dpbusd_epi32(_mm256_setzero_si256(), q[k],
                                                      _mm256_loadu_si256((const __m256i *) (y + 32 * k)));
                     sum[k & 1] = _mm256_dpwssd_epi32(sum[k & 1], tv, s[k]);
@@ -373,7 +218,26 @@ static inline __attribute__((always_inline)) void k_tokens_row_vnni(const int ty
 static inline __attribute__((always_inline)) void k_tokens_of_vnni(const int type, const uint8_t *w,
         int64_t rowStride, int32_t r0, int32_t r1, int32_t blocks, const int8_t *xq, const float *xd,
         const int16_t *xs, const __m256i *corr, int32_t tokens, float *out, int32_t outStride) {
-    for (int32_t r = r0; r < r1; r++) {
+    int32_t r = r0;
+    if (tokens <= 2) {
+        /* decode: four rows from four places a quarter of the range apart, both tokens in turn: four streams */
+        int32_t quarter = (r1 - r0) / 4;
+        for (int32_t a = r0; a < r0 + quarter; a++) {
+#pragma GCC unroll 4
+            for (int i = 0; i < 4; i++) {
+                int32_t row = a + i * quarter;
+                if (tokens == 1) {
+                    k_tokens_row_vnni(type, 1, w + (int64_t) row * rowStride, blocks, xq, xd, xs, corr, 0, out,
+                                      outStride, row);
+                } else {
+                    k_tokens_row_vnni(type, 2, w + (int64_t) row * rowStride, blocks, xq, xd, xs, corr, 0, out,
+                                      outStride, row);
+                }
+            }
+        }
+        r = r0 + 4 * quarter;
+    }
+    for (; r < r1; r++) {
         const uint8_t *row = w + (int64_t) r * rowStride;
         int32_t t = 0;
         for (; t + 4 <= tokens; t += 4) {
@@ -389,7 +253,7 @@ static inline __attribute__((always_inline)) void k_tokens_of_vnni(const int typ
     }
 }
 
-/* Q4_K or Q6_K rows for three or more tokens; false (nothing done) when the Q6_K corrections get no scratch. */
+/* Q4_K or Q6_K rows; false (nothing done) when the Q6_K corrections get no scratch. */
 static int k_tokens_vnni(int type, const uint8_t *w, int64_t rowStride, int32_t r0, int32_t r1, int32_t blocks,
                          const int8_t *xq, const float *xd, const int16_t *xs, int32_t tokens, float *out,
                          int32_t outStride) {
@@ -529,14 +393,15 @@ static void pair_table_vnni(const int type, int32_t blocks, const int8_t *xq, co
 }
 
 /*
- * A 4-row x 2P-token tile (P = 4 or 2 pairs) on 512-bit vectors: each vector holds one row against a token pair (pair_block), so one
- * vpdpbusd, one conversion and one fused multiply-add serve two (row, token) pairs; a row's weights are broadcast
- * to both halves (a load). Each half runs tile4x4_vnni's steps for its (row, token): the same bits. Why: here a
- * 512-bit vpdpbusd, conversion or FMA issues as fast as a 256-bit one (two ports either way), so pairs cost half.
+ * A 4-row x 2P-token tile (P = 4 or 2 pairs) on 512-bit vectors: each vector holds one row against a token pair
+ * (pair_block), so one vpdpbusd, one conversion and one fused multiply-add serve two (row, token) pairs; a row's
+ * weights are broadcast to both halves (a load). Each half runs tile4x4_vnni's steps for its (row, token): the
+ * same bits. Why: here a 512-bit vpdpbusd, conversion or FMA issues as fast as a 256-bit one (two ports either
+ * way), so pairs cost half: 1.24-1.56x the 4 x 4 tile (native-ab).
  */
-static inline __attribute__((always_inline)) void tile_pairs_zmm(const int P, const int type, const uint8_t *w, int64_t rowStride,
-        int32_t r, int32_t blocks, const struct pair_block *pairs, int32_t t, float *out, int32_t outStride,
-        const uint8_t *next) {
+static inline __attribute__((always_inline)) void tile_pairs_zmm(const int P, const int type, const uint8_t *w,
+        int64_t rowStride, int32_t r, int32_t blocks, const struct pair_block *pairs, int32_t t, float *out,
+        int32_t outStride, const uint8_t *next) {
     const int64_t blockBytes = type == TYPE_Q8_0 ? 34 : 18;
     const __m512i flip = _mm512_set1_epi8((char) 0x80);
     const __m512i low4 = _mm512_set1_epi8(0x0F);
@@ -572,7 +437,8 @@ static inline __attribute__((always_inline)) void tile_pairs_zmm(const int P, co
         }
         __m128 dw4 = _mm_cvtph_ps(_mm_cvtsi64_si128((int64_t) h4));
         __m512 dw[4] = {_mm512_broadcastss_ps(dw4), _mm512_broadcastss_ps(_mm_permute_ps(dw4, 0x55)),
-                        _mm512_broadcastss_ps(_mm_permute_ps(dw4, 0xAA)), _mm512_broadcastss_ps(_mm_permute_ps(dw4, 0xFF))};
+                        _mm512_broadcastss_ps(_mm_permute_ps(dw4, 0xAA)),
+                        _mm512_broadcastss_ps(_mm_permute_ps(dw4, 0xFF))};
 #pragma GCC unroll 4
         for (int i = 0; i < 4; i++) {
             const uint8_t *block = rows[i] + blockBytes * b;
@@ -727,50 +593,49 @@ static inline __attribute__((always_inline)) void repacked8_vnni(const int T,
 }
 
 /*
- * The repacked Q4_0 GEMV's decode on AVX-512 VNNI with rows as lanes: the 16 nibble bytes of a block of eight rows
+ * The repacked Q4_0 GEMV's order on AVX-512 VNNI with rows as lanes: the 16 nibble bytes of a block of eight rows
  * are transposed dword by dword (lane i = row r + i), so each vpdpbusd takes four quants of all eight rows against
  * four activations broadcast to every lane, and the lanes end the block holding its eight exact sums: no
  * horizontal reduction per row, which cost the 8-row form (repacked8_vnni) 14 shuffles per 8 row-blocks; the
- * eight scales come in one gather. 1.1-1.24x that form for one token (bench/src/main/c/native-ab.c). G groups of
- * eight rows from G places (G memory streams: 4 beat 1, 2 and 3 from memory) share each block's activations.
+ * eight scales come in one gather. 1.1-1.24x that form for one token, 1.3-1.48x for four (native-ab). G groups of
+ * eight rows (G = 4 from four places for decode: four memory streams, which beat 1, 2 and 3) and T tokens (1, 2
+ * or 4) per pass: a transposed block serves the T tokens, a block's activations the G groups.
  * A group's eight rows are 8 · 18 · blocks contiguous bytes read 144 at a time across eight lines; prefetching
  * each row ahead (the Q8_0 decode's way) lost 7-13% (32 streams of prefetched lines crowd the L1), prefetching
- * the next group's bytes as one stream, 144 per block, made one thread 1.5-1.67x faster from a 151 MB matrix.
- * csum[t][b] = −8·Σx of token t's block b.
+ * the next group's bytes as one stream, 144 per block (prefetchNext), made one thread 1.5-1.67x faster from a
+ * 151 MB matrix. csum[t·blocks + b] = −8·Σx of token t's block b.
  */
 #define DECODE_GROUPS 4
 /* rows of up to this many blocks decode this way (the corrections live on the stack); longer ones take repacked8 */
 #define DECODE_MAX_BLOCKS 4096
 
-static inline __attribute__((always_inline)) void rows8t_vnni(const int G, const uint8_t *const *base,
-        int64_t rowStride, const int32_t *at, int32_t blocks, const int8_t *x, const float *xd, const int32_t *csum,
-        float *out) {
+static inline __attribute__((always_inline)) void rows_as_lanes_vnni(const int G, const int T,
+        const uint8_t *const *base, int64_t rowStride, const int32_t *at, int32_t blocks, const int8_t *xq,
+        const float *xd, int32_t t, const int32_t *csum, float *out, int32_t outStride, int prefetchNext) {
+    const int64_t cols = 32 * (int64_t) blocks;
     const __m256i low4 = _mm256_set1_epi8(0x0F);
     const __m256i rowOffsets = _mm256_mullo_epi32(_mm256_set1_epi32((int32_t) rowStride),
                                                   _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-    /* whole rows one after another (not a column slice's): the next group's bytes follow this group's */
-    const int contiguous = rowStride == 18 * (int64_t) blocks;
-    __m256 acc[DECODE_GROUPS];
+    __m256 acc[DECODE_GROUPS][4];
 #pragma GCC unroll 4
     for (int g = 0; g < G; g++) {
-        acc[g] = _mm256_setzero_ps();
+#pragma GCC unroll 4
+        for (int j = 0; j < T; j++) {
+            acc[g][j] = _mm256_setzero_ps();
+        }
     }
     for (int32_t b = 0; b < blocks; b++) {
-        const int32_t *xw = (const int32_t *) (x + 32 * (int64_t) b);
-        __m256 dx = _mm256_set1_ps(xd[b]);
-        __m256i c = _mm256_set1_epi32(csum[b]);
 #pragma GCC unroll 4
         for (int g = 0; g < G; g++) {
             const uint8_t *p = base[g] + 18 * (int64_t) b;
-            if (contiguous) {
-                /* this stream's next 8-row group, 8 · 18 bytes of it per block of ours (see above) */
+            if (prefetchNext) {
                 const char *n = (const char *) (base[g] + 8 * rowStride + 144 * (int64_t) b);
                 _mm_prefetch(n, _MM_HINT_T0);
                 _mm_prefetch(n + 64, _MM_HINT_T0);
                 _mm_prefetch(n + 128, _MM_HINT_T0);
             }
             /* the scales: the low word of each gathered dword */
-            __m128i h = _mm256_cvtepi32_epi16(_mm256_i32gather_epi32((const int *) p, rowOffsets, 1));
+            __m256 dw = _mm256_cvtph_ps(_mm256_cvtepi32_epi16(_mm256_i32gather_epi32((const int *) p, rowOffsets, 1)));
             __m256i a[4];
 #pragma GCC unroll 4
             for (int i = 0; i < 4; i++) {
@@ -785,23 +650,36 @@ static inline __attribute__((always_inline)) void rows8t_vnni(const int G, const
             /* q[k] lane i: bytes 4k..4k+3 of row i's block, i.e. elements 4k.. (low nibbles), 16 + 4k.. (high) */
             __m256i q[4] = {_mm256_unpacklo_epi64(t0, t2), _mm256_unpackhi_epi64(t0, t2),
                             _mm256_unpacklo_epi64(t1, t3), _mm256_unpackhi_epi64(t1, t3)};
-            /* four short chains, not one of eight: vpdpbusd's latency would otherwise bound the loop */
-            __m256i part[4] = {c, _mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256()};
+            __m256i lo[4], hi[4];
 #pragma GCC unroll 4
             for (int k = 0; k < 4; k++) {
-                part[k & 1] = _mm256_dpbusd_epi32(part[k & 1], _mm256_and_si256(q[k], low4),
-                                                  _mm256_set1_epi32(xw[k]));
-                part[2 + (k & 1)] = _mm256_dpbusd_epi32(part[2 + (k & 1)],
-                        _mm256_and_si256(_mm256_srli_epi16(q[k], 4), low4), _mm256_set1_epi32(xw[4 + k]));
+                lo[k] = _mm256_and_si256(q[k], low4);
+                hi[k] = _mm256_and_si256(_mm256_srli_epi16(q[k], 4), low4);
             }
-            __m256i sum = _mm256_add_epi32(_mm256_add_epi32(part[0], part[1]), _mm256_add_epi32(part[2], part[3]));
-            __m256 d = _mm256_mul_ps(_mm256_cvtph_ps(h), dx);
-            acc[g] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum), d, acc[g]);
+#pragma GCC unroll 4
+            for (int j = 0; j < T; j++) {
+                const int32_t *xw = (const int32_t *) (xq + (int64_t) (t + j) * cols + 32 * (int64_t) b);
+                /* four short chains, not one of eight: vpdpbusd's latency would otherwise bound the loop */
+                __m256i part[4] = {_mm256_set1_epi32(csum[(int64_t) (t + j) * blocks + b]), _mm256_setzero_si256(),
+                                   _mm256_setzero_si256(), _mm256_setzero_si256()};
+#pragma GCC unroll 4
+                for (int k = 0; k < 4; k++) {
+                    part[k & 1] = _mm256_dpbusd_epi32(part[k & 1], lo[k], _mm256_set1_epi32(xw[k]));
+                    part[2 + (k & 1)] = _mm256_dpbusd_epi32(part[2 + (k & 1)], hi[k], _mm256_set1_epi32(xw[4 + k]));
+                }
+                __m256i sum = _mm256_add_epi32(_mm256_add_epi32(part[0], part[1]),
+                                               _mm256_add_epi32(part[2], part[3]));
+                __m256 d = _mm256_mul_ps(dw, _mm256_set1_ps(xd[(int64_t) (t + j) * blocks + b]));
+                acc[g][j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum), d, acc[g][j]);
+            }
         }
     }
 #pragma GCC unroll 4
     for (int g = 0; g < G; g++) {
-        _mm256_storeu_ps(out + at[g], acc[g]);
+#pragma GCC unroll 4
+        for (int j = 0; j < T; j++) {
+            _mm256_storeu_ps(out + (int64_t) (t + j) * outStride + at[g], acc[g][j]);
+        }
     }
 }
 
@@ -818,13 +696,15 @@ static inline void nibble_corrections_vnni(const int8_t *x, int32_t blocks, int3
     }
 }
 
-/* One or two tokens (tokens <= 2, blocks <= DECODE_MAX_BLOCKS): each group set's rows for both tokens in turn. */
+/* One or two tokens (tokens <= 2, blocks <= DECODE_MAX_BLOCKS): four 8-row groups from four places at a time. */
 static void q4_0_decode_vnni(const uint8_t *w, int64_t rowStride, int32_t r0, int32_t r1, int32_t blocks,
                              const int8_t *xq, const float *xd, int32_t tokens, float *out, int32_t outStride) {
-    int32_t csum[2][DECODE_MAX_BLOCKS];
+    int32_t csum[2 * DECODE_MAX_BLOCKS];
     for (int32_t t = 0; t < tokens; t++) {
-        nibble_corrections_vnni(xq + (int64_t) t * 32 * blocks, blocks, csum[t]);
+        nibble_corrections_vnni(xq + (int64_t) t * 32 * blocks, blocks, csum + (int64_t) t * blocks);
     }
+    /* whole rows one after another (not a column slice's): the next group's bytes follow a group's */
+    const int contiguous = rowStride == 18 * (int64_t) blocks;
     int32_t grouped = (r1 - r0) / 8 * 8;
     int32_t part = grouped / (8 * DECODE_GROUPS) * 8;
     for (int32_t a = r0; a < r0 + part; a += 8) {
@@ -835,88 +715,24 @@ static void q4_0_decode_vnni(const uint8_t *w, int64_t rowStride, int32_t r0, in
             at[g] = a + g * part;
             base[g] = w + (int64_t) at[g] * rowStride;
         }
-        for (int32_t t = 0; t < tokens; t++) {
-            rows8t_vnni(DECODE_GROUPS, base, rowStride, at, blocks, xq + (int64_t) t * 32 * blocks,
-                        xd + (int64_t) t * blocks, csum[t], out + (int64_t) t * outStride);
+        if (tokens == 1) {
+            rows_as_lanes_vnni(DECODE_GROUPS, 1, base, rowStride, at, blocks, xq, xd, 0, csum, out, outStride,
+                               contiguous);
+        } else {
+            rows_as_lanes_vnni(DECODE_GROUPS, 2, base, rowStride, at, blocks, xq, xd, 0, csum, out, outStride,
+                               contiguous);
         }
     }
     for (int32_t a = r0 + DECODE_GROUPS * part; a < r0 + grouped; a += 8) {
         const uint8_t *base = w + (int64_t) a * rowStride;
-        for (int32_t t = 0; t < tokens; t++) {
-            rows8t_vnni(1, &base, rowStride, &a, blocks, xq + (int64_t) t * 32 * blocks, xd + (int64_t) t * blocks,
-                        csum[t], out + (int64_t) t * outStride);
+        if (tokens == 1) {
+            rows_as_lanes_vnni(1, 1, &base, rowStride, &a, blocks, xq, xd, 0, csum, out, outStride, contiguous);
+        } else {
+            rows_as_lanes_vnni(1, 2, &base, rowStride, &a, blocks, xq, xd, 0, csum, out, outStride, contiguous);
         }
     }
     if (r0 + grouped < r1) {
         q4_0_repacked_vnni(w, rowStride, r0 + grouped, r1, blocks, xq, xd, tokens, out, outStride);
-    }
-}
-
-/*
- * The repacked Q4_0 GEMV's order for T tokens (T = 4, 2 or 1) with rows as lanes, as rows8t_vnni: a block of
- * eight rows is transposed and split into nibbles once and serves the T tokens, each with eight vpdpbusd onto its
- * correction. No horizontal reduction per (row, token), which made repacked8_vnni's token tiles cost about twice
- * as much. csum[t·blocks + b] = −8·Σx of token t's block b, for all tokens of the call.
- */
-static inline __attribute__((always_inline)) void rows8t_tokens_vnni(const int T, const uint8_t *base,
-        int64_t rowStride, int32_t r, int32_t blocks, const int8_t *xq, const float *xd, int32_t t,
-        const int32_t *csum, float *out, int32_t outStride, int prefetchNext) {
-    const int64_t cols = 32 * (int64_t) blocks;
-    const __m256i low4 = _mm256_set1_epi8(0x0F);
-    const __m256i rowOffsets = _mm256_mullo_epi32(_mm256_set1_epi32((int32_t) rowStride),
-                                                  _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-    __m256 acc[4];
-#pragma GCC unroll 4
-    for (int j = 0; j < T; j++) {
-        acc[j] = _mm256_setzero_ps();
-    }
-    for (int32_t b = 0; b < blocks; b++) {
-        const uint8_t *p = base + 18 * (int64_t) b;
-        if (prefetchNext) {
-            const char *n = (const char *) (base + 8 * rowStride + 144 * (int64_t) b);
-            _mm_prefetch(n, _MM_HINT_T0);
-            _mm_prefetch(n + 64, _MM_HINT_T0);
-            _mm_prefetch(n + 128, _MM_HINT_T0);
-        }
-        __m128i h = _mm256_cvtepi32_epi16(_mm256_i32gather_epi32((const int *) p, rowOffsets, 1));
-        __m256 dw = _mm256_cvtph_ps(h);
-        __m256i a[4];
-#pragma GCC unroll 4
-        for (int i = 0; i < 4; i++) {
-            a[i] = _mm256_inserti128_si256(
-                    _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *) (p + i * rowStride + 2))),
-                    _mm_loadu_si128((const __m128i *) (p + (i + 4) * rowStride + 2)), 1);
-        }
-        __m256i t0 = _mm256_unpacklo_epi32(a[0], a[1]);
-        __m256i t1 = _mm256_unpackhi_epi32(a[0], a[1]);
-        __m256i t2 = _mm256_unpacklo_epi32(a[2], a[3]);
-        __m256i t3 = _mm256_unpackhi_epi32(a[2], a[3]);
-        __m256i q[4] = {_mm256_unpacklo_epi64(t0, t2), _mm256_unpackhi_epi64(t0, t2),
-                        _mm256_unpacklo_epi64(t1, t3), _mm256_unpackhi_epi64(t1, t3)};
-        __m256i lo[4], hi[4];
-#pragma GCC unroll 4
-        for (int k = 0; k < 4; k++) {
-            lo[k] = _mm256_and_si256(q[k], low4);
-            hi[k] = _mm256_and_si256(_mm256_srli_epi16(q[k], 4), low4);
-        }
-#pragma GCC unroll 4
-        for (int j = 0; j < T; j++) {
-            const int32_t *xw = (const int32_t *) (xq + (int64_t) (t + j) * cols + 32 * (int64_t) b);
-            __m256i part[4] = {_mm256_set1_epi32(csum[(int64_t) (t + j) * blocks + b]), _mm256_setzero_si256(),
-                               _mm256_setzero_si256(), _mm256_setzero_si256()};
-#pragma GCC unroll 4
-            for (int k = 0; k < 4; k++) {
-                part[k & 1] = _mm256_dpbusd_epi32(part[k & 1], lo[k], _mm256_set1_epi32(xw[k]));
-                part[2 + (k & 1)] = _mm256_dpbusd_epi32(part[2 + (k & 1)], hi[k], _mm256_set1_epi32(xw[4 + k]));
-            }
-            __m256i sum = _mm256_add_epi32(_mm256_add_epi32(part[0], part[1]), _mm256_add_epi32(part[2], part[3]));
-            __m256 d = _mm256_mul_ps(dw, _mm256_set1_ps(xd[(int64_t) (t + j) * blocks + b]));
-            acc[j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum), d, acc[j]);
-        }
-    }
-#pragma GCC unroll 4
-    for (int j = 0; j < T; j++) {
-        _mm256_storeu_ps(out + (int64_t) (t + j) * outStride + r, acc[j]);
     }
 }
 
@@ -940,16 +756,16 @@ static void q4_0_repacked_fast_vnni(const uint8_t *w, int64_t rowStride, int32_t
             int prefetchNext = contiguous && r + 16 <= r0 + grouped;
             int32_t t = 0;
             for (; t + 4 <= tokens; t += 4) {
-                rows8t_tokens_vnni(4, base, rowStride, r, blocks, xq, xd, t, csum, out, outStride,
+                rows_as_lanes_vnni(1, 4, &base, rowStride, &r, blocks, xq, xd, t, csum, out, outStride,
                                    t == 0 && prefetchNext);
             }
             if (t + 2 <= tokens) {
-                rows8t_tokens_vnni(2, base, rowStride, r, blocks, xq, xd, t, csum, out, outStride,
+                rows_as_lanes_vnni(1, 2, &base, rowStride, &r, blocks, xq, xd, t, csum, out, outStride,
                                    t == 0 && prefetchNext);
                 t += 2;
             }
             if (t < tokens) {
-                rows8t_tokens_vnni(1, base, rowStride, r, blocks, xq, xd, t, csum, out, outStride,
+                rows_as_lanes_vnni(1, 1, &base, rowStride, &r, blocks, xq, xd, t, csum, out, outStride,
                                    t == 0 && prefetchNext);
             }
         }
@@ -1019,12 +835,7 @@ void strata_q4_0_repacked(int32_t isa, const uint8_t *w, int64_t rowStride, int3
 void strata_k_quant(int32_t isa, int32_t type, const uint8_t *w, int64_t rowStride, int32_t r0, int32_t r1,
                     int32_t blocks, const int8_t *xq, const float *xd, const int16_t *xs, int32_t tokens,
                     float *out, int32_t outStride) {
-    if (isa == 2 && type == TYPE_Q6_K && tokens <= 2 && blocks <= Q6K_DECODE_MAX_BLOCKS) {
-        q6k_decode_vnni(w, rowStride, r0, r1, blocks, xq, xd, tokens, out, outStride);
-    } else if (isa == 2 && type == TYPE_Q4_K && tokens <= 2) {
-        q4k_decode_vnni(w, rowStride, r0, r1, blocks, xq, xd, xs, tokens, out, outStride);
-    } else if (isa == 2 && tokens >= 3 && k_tokens_vnni(type, w, rowStride, r0, r1, blocks, xq, xd, xs, tokens, out,
-                                                       outStride)) {
+    if (isa == 2 && k_tokens_vnni(type, w, rowStride, r0, r1, blocks, xq, xd, xs, tokens, out, outStride)) {
         return;
     } else if (isa == 2) {
         k_quant_vnni(type, w, rowStride, r0, r1, blocks, xq, xd, xs, tokens, out, outStride);
