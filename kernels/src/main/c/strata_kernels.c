@@ -116,8 +116,15 @@ static inline __attribute__((always_inline)) void k_tokens_row_vnni(const int ty
         const uint8_t *row, int32_t blocks, const int8_t *xq, const float *xd, const int16_t *xs,
         const __m256i *corr, int32_t t, float *out, int32_t outStride, int32_t r) {
     const int64_t cols = 256 * (int64_t) blocks;
+    const __m512i low4z = _mm512_set1_epi8(0x0F);
+    const __m512i high2z = _mm512_set1_epi8(0x30);
     const __m256i low4 = _mm256_set1_epi8(0x0F);
-    const __m256i high2 = _mm256_set1_epi8(0x30);
+    /* Q6_K: qh bits 0-1 | 2-3 to bits 4-5 (shift left 4 | 2), bits 4-5 | 6-7 (right 0 | 2) */
+    const __m512i shiftLow = _mm512_inserti64x4(_mm512_set1_epi16(4), _mm256_set1_epi16(2), 1);
+    const __m512i shiftHigh = _mm512_inserti64x4(_mm512_set1_epi16(0), _mm256_set1_epi16(2), 1);
+    /* Q6_K: the lanes' scales of groups (0, 1) and (2, 3) of a half */
+    const __m512i scaleIndex[2] = {_mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3),
+                                   _mm512_setr_epi32(4, 4, 4, 4, 5, 5, 5, 5, 6, 6, 6, 6, 7, 7, 7, 7)};
     __m256 acc[4];
     __m128 mv[4];
 #pragma GCC unroll 4
@@ -128,8 +135,12 @@ static inline __attribute__((always_inline)) void k_tokens_row_vnni(const int ty
     for (int32_t b = 0; b < blocks; b++) {
         _mm_prefetch((const char *) (row + (type == TYPE_Q6_K ? 210 : 144) * (int64_t) b + K_PREFETCH_BYTES),
                      _MM_HINT_T0);
-        __m256i q[8];
-        __m256i s[8];
+        /* Q6_K: two groups of 32 per 512-bit vector (the first in the low half), q the quants, s the lanes' scales
+           (1.03-1.26x the 256-bit form); Q4_K: a sub-block per 256-bit vector (the 512-bit form was 0.90-0.99x) */
+        __m512i q[4];
+        __m512i s[4];
+        __m256i q4[8];
+        __m256i s4[8];
         float d;
         float dmin = 0;
         __m128i mw = _mm_setzero_si128();
@@ -141,20 +152,19 @@ static inline __attribute__((always_inline)) void k_tokens_row_vnni(const int ty
                              _mm256_cvtepu16_epi32(_mm256_extracti128_si256(s16, 1))};
 #pragma GCC unroll 2
             for (int h = 0; h < 2; h++) {
-                __m256i qh = _mm256_loadu_si256((const __m256i *) (blk + 128 + 32 * h));
-                __m256i ql0 = _mm256_loadu_si256((const __m256i *) (blk + 64 * h));
-                __m256i ql1 = _mm256_loadu_si256((const __m256i *) (blk + 64 * h + 32));
-#pragma GCC unroll 4
-                for (int g = 0; g < 4; g++) {
-                    __m256i ql = (g & 1) ? ql1 : ql0;
-                    __m256i nib = g < 2 ? _mm256_and_si256(ql, low4)
-                                        : _mm256_and_si256(_mm256_srli_epi16(ql, 4), low4);
-                    __m256i hs = g == 0 ? _mm256_slli_epi16(qh, 4) : g == 1 ? _mm256_slli_epi16(qh, 2)
-                               : g == 2 ? qh : _mm256_srli_epi16(qh, 2);
-                    q[4 * h + g] = _mm256_or_si256(nib, _mm256_and_si256(hs, high2));
-                    s[4 * h + g] = _mm256_permutevar8x32_epi32(sc[h], _mm256_setr_epi32(2 * g, 2 * g, 2 * g, 2 * g,
-                            2 * g + 1, 2 * g + 1, 2 * g + 1, 2 * g + 1));
-                }
+                /* groups 4h, 4h + 1 take ql's low nibbles and qh bits 0-1, 2-3; groups 4h + 2, 4h + 3 the high
+                   nibbles and bits 4-5, 6-7: each moved to bits 4, 5 by a shift per half */
+                __m512i ql = _mm512_loadu_si512((const void *) (blk + 64 * h));
+                __m512i qh = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *) (blk + 128 + 32 * h)));
+                __m512i lowHigh = _mm512_or_si512(_mm512_and_si512(ql, low4z),
+                        _mm512_and_si512(_mm512_sllv_epi16(qh, shiftLow), high2z));
+                __m512i highHigh = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4), low4z),
+                        _mm512_and_si512(_mm512_srlv_epi16(qh, shiftHigh), high2z));
+                q[2 * h] = lowHigh;
+                q[2 * h + 1] = highHigh;
+                __m512i scz = _mm512_castsi256_si512(sc[h]);
+                s[2 * h] = _mm512_permutexvar_epi32(scaleIndex[0], scz);
+                s[2 * h + 1] = _mm512_permutexvar_epi32(scaleIndex[1], scz);
             }
         } else {
             const uint8_t *blk = row + 144 * (int64_t) b;
@@ -167,24 +177,25 @@ static inline __attribute__((always_inline)) void k_tokens_row_vnni(const int ty
 #pragma GCC unroll 4
             for (int j = 0; j < 4; j++) {
                 __m256i qs = _mm256_loadu_si256((const __m256i *) (blk + 16 + 32 * j));
-                q[2 * j] = _mm256_and_si256(qs, low4);
-                q[2 * j + 1] = _mm256_and_si256(_mm256_srli_epi16(qs, 4), low4);
-                s[2 * j] = _mm256_permutevar8x32_epi32(scd, _mm256_set1_epi32(2 * j));
-                s[2 * j + 1] = _mm256_permutevar8x32_epi32(scd, _mm256_set1_epi32(2 * j + 1));
+                q4[2 * j] = _mm256_and_si256(qs, low4);
+                q4[2 * j + 1] = _mm256_and_si256(_mm256_srli_epi16(qs, 4), low4);
+                s4[2 * j] = _mm256_permutevar8x32_epi32(scd, _mm256_set1_epi32(2 * j));
+                s4[2 * j + 1] = _mm256_permutevar8x32_epi32(scd, _mm256_set1_epi32(2 * j + 1));
             }
         }
 #pragma GCC unroll 4
         for (int j = 0; j < T; j++) {
             const int8_t *y = xq + (int64_t) (t + j) * cols + 256 * (int64_t) b;
             float yd = xd[(int64_t) (t + j) * blocks + b];
-            __m256i sum[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
+            __m512i sum[2] = {_mm512_setzero_si512(), _mm512_setzero_si512()};
             if (type == TYPE_Q6_K) {
                 const __m256i *c = corr + ((int64_t) (t + j) * blocks + b) * 8;
-#pragma GCC unroll 8
-                for (int g = 0; g < 8; g++) {
-                    /* group g % 4 of half g / 4: its 32 activations at 128 (g / 4) + 32 (g % 4) = 32 g */
-                    __m256i tv = _mm256_dpbusd_epi32(c[g], q[g], _mm256_loadu_si256((const __m256i *) (y + 32 * g)));
-                    sum[g & 1] = _mm256_dpwssd_epi32(sum[g & 1], tv, s[g]);
+#pragma GCC unroll 4
+                for (int k = 0; k < 4; k++) {
+                    /* groups 2k, 2k + 1 (group g % 4 of half g / 4 has its 32 activations at 32 g) */
+                    __m512i tv = _mm512_dpbusd_epi32(_mm512_loadu_si512((const void *) (c + 2 * k)), q[k],
+                                                     _mm512_loadu_si512((const void *) (y + 64 * k)));
+                    sum[k & 1] = _mm512_dpwssd_epi32(sum[k & 1], tv, s[k]);
                 }
             } else {
                 const int16_t *bs = xs + ((int64_t) (t + j) * blocks + b) * 16;
@@ -192,16 +203,23 @@ static inline __attribute__((always_inline)) void k_tokens_row_vnni(const int ty
                                                _mm_loadu_si128((const __m128i *) (bs + 8)));
                 __m128i mins = _mm_madd_epi16(pairs, mw);
                 mv[j] = _mm_fmadd_ps(_mm_set1_ps(-yd * dmin), _mm_cvtepi32_ps(mins), mv[j]);
+                __m256i sum4[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
 #pragma GCC unroll 8
                 for (int k = 0; k < 8; k++) {
                     /* sub-block k: low (k even) or high (k odd) nibbles of qs chunk k / 2; activations at 32 k */
-                    __m256i tv = _mm256_dpbusd_epi32(_mm256_setzero_si256(), q[k],
+                    __m256i tv = _mm256_dpbusd_epi32(_mm256_setzero_si256(), q4[k],
                                                      _mm256_loadu_si256((const __m256i *) (y + 32 * k)));
-                    sum[k & 1] = _mm256_dpwssd_epi32(sum[k & 1], tv, s[k]);
+                    sum4[k & 1] = _mm256_dpwssd_epi32(sum4[k & 1], tv, s4[k]);
                 }
+                sum[0] = _mm512_castsi256_si512(_mm256_add_epi32(sum4[0], sum4[1]));
             }
-            acc[j] = _mm256_fmadd_ps(_mm256_set1_ps(yd * d), _mm256_cvtepi32_ps(_mm256_add_epi32(sum[0], sum[1])),
-                                     acc[j]);
+            /* the exact lanes (Q6_K: both halves' group sums added; integers, so in any order) */
+            __m256i lanes = _mm512_castsi512_si256(sum[0]);
+            if (type == TYPE_Q6_K) {
+                __m512i both = _mm512_add_epi32(sum[0], sum[1]);
+                lanes = _mm256_add_epi32(_mm512_castsi512_si256(both), _mm512_extracti64x4_epi64(both, 1));
+            }
+            acc[j] = _mm256_fmadd_ps(_mm256_set1_ps(yd * d), _mm256_cvtepi32_ps(lanes), acc[j]);
         }
     }
 #pragma GCC unroll 4
