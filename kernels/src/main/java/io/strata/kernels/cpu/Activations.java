@@ -21,6 +21,8 @@ public final class Activations {
     private final int[] operandRows = new int[FORMATS.length];
     private final int[] operandVersion = new int[FORMATS.length];
     private int version = 1;
+    private QuantizedActivations quantizing;
+    private final ThreadTeam.RangeTask quantizeTask = this::quantizeRows;
 
     public Activations(int maxRows, int cols) {
         this.maxRows = maxRows;
@@ -42,6 +44,14 @@ public final class Activations {
      * t * cols. Rows are whole blocks, so converting the flat range equals converting each row.
      */
     public QuantizedActivations convertedFor(GgmlType weightType, int rows) {
+        return convertedFor(weightType, rows, null);
+    }
+
+    /**
+     * {@link #convertedFor(GgmlType, int)}, a batch (more than one row) converted row by row on {@code team}'s
+     * threads when it is not null: a 16-token step spent 2% of its time here on one thread.
+     */
+    public QuantizedActivations convertedFor(GgmlType weightType, int rows, ThreadTeam team) {
         GgmlType format = QuantizedActivations.vecDotType(weightType);
         int slot = slot(format);
         QuantizedActivations q = converted[slot];
@@ -50,11 +60,23 @@ public final class Activations {
             converted[slot] = q;
         }
         if (convertedVersion[slot] != version || convertedRows[slot] < rows) {
-            q.quantize(values, 0, rows * cols);
+            if (team != null && rows > 1 && team.size() > 1 && q.type().blockSize() > 1) {
+                quantizing = q;
+                team.parallelFor(rows, 1, quantizeTask);
+                quantizing = null;
+                q.quantizedLength(rows * cols);
+            } else {
+                q.quantize(values, 0, rows * cols);
+            }
             convertedVersion[slot] = version;
             convertedRows[slot] = rows;
         }
         return q;
+    }
+
+    private void quantizeRows(int from, int to, int worker) {
+        int perRow = cols / quantizing.blockSize();
+        quantizing.quantizeBlocks(values, 0, from * perRow, to * perRow);
     }
 
     /**
@@ -71,7 +93,12 @@ public final class Activations {
      * pass over every activation of a prompt).
      */
     public DotOperand operandFor(GgmlType weightType, int rows, boolean split) {
-        QuantizedActivations q = convertedFor(weightType, rows);
+        return operandFor(weightType, rows, split, null);
+    }
+
+    /** {@link #operandFor(GgmlType, int, boolean)}, converting a batch on {@code team} (see {@link #convertedFor}). */
+    public DotOperand operandFor(GgmlType weightType, int rows, boolean split, ThreadTeam team) {
+        QuantizedActivations q = convertedFor(weightType, rows, team);
         int slot = slot(q.type());
         DotOperand o = operands[slot];
         if (o == null) {

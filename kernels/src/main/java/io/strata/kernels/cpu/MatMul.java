@@ -104,7 +104,7 @@ public final class MatMul {
         // llama.cpp multiplies a batch of two or more tokens through tinyBLAS, whose order differs for a few types
         boolean differs = DotProduct.batchedOrderDiffers(weights.type(), weights.cols());
         RowKernel plain = RowKernel.forWeights(weights.type(), weights.rows(), vector, nativeKernels);
-        this.x = input.operandFor(weights.type(), tokenCount, !plain.takesRanges());
+        this.x = input.operandFor(weights.type(), tokenCount, !plain.takesRanges(), team);
         this.kernel = plain;
         this.batchedKernel = null;
         this.order = null;

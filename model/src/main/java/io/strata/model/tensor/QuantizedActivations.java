@@ -107,19 +107,43 @@ public final class QuantizedActivations {
                     values[i] = Half.roundToBf16(x[off + i]);
                 }
             }
-            case Q8_0, Q8_1 -> {
+            case Q8_0, Q8_1, Q8_K -> {
                 BlockFormats.checkWholeBlocks(type, n);
-                for (int b = 0; b < n / QK; b++) {
-                    quantizeQ8Block(x, off + QK * b, b);
-                }
-            }
-            case Q8_K -> {
-                BlockFormats.checkWholeBlocks(type, n);
-                for (int b = 0; b < n / QK_K; b++) {
-                    quantizeQ8KBlock(x, off + QK_K * b, b);
-                }
+                quantizeBlocks(x, off, 0, n / blockSize());
             }
             default -> throw new IllegalStateException(type.toString());
+        }
+        length = n;
+    }
+
+    /** Elements per block of the block formats (Q8_0, Q8_1: 32; Q8_K: 256). */
+    public int blockSize() {
+        return type == GgmlType.Q8_K ? QK_K : QK;
+    }
+
+    /**
+     * Blocks [{@code from}, {@code to}) of a conversion of {@code x} from {@code off}, exactly as {@link #quantize}
+     * makes them; disjoint ranges may run on different threads, after which {@link #quantizedLength} records the
+     * whole. For the block formats only.
+     */
+    public void quantizeBlocks(float[] x, int off, int from, int to) {
+        int size = blockSize();
+        Objects.checkFromToIndex(from, to, capacity / size);
+        Objects.checkFromIndexSize(off, to * size, x.length);
+        for (int b = from; b < to; b++) {
+            if (type == GgmlType.Q8_K) {
+                quantizeQ8KBlock(x, off + QK_K * b, b);
+            } else {
+                quantizeQ8Block(x, off + QK * b, b);
+            }
+        }
+    }
+
+    /** Records that the first {@code n} elements hold a conversion made by {@link #quantizeBlocks}. */
+    public void quantizedLength(int n) {
+        BlockFormats.checkWholeBlocks(type, n);
+        if (n > capacity) {
+            throw new IllegalArgumentException(n + " activations exceed the capacity " + capacity);
         }
         length = n;
     }
