@@ -391,35 +391,39 @@ struct pair_block {
     __m512 dx;
 };
 
+/* Tokens t .. tEnd − 1 as (tEnd − t + 1) / 2 pairs; an odd count's last pair holds its last token twice. */
 static void pair_table_vnni(const int type, int32_t blocks, const int8_t *xq, const float *xd, int32_t t,
-                            int32_t pairs, struct pair_block *table) {
+                            int32_t tEnd, struct pair_block *table) {
     const int64_t cols = 32 * (int64_t) blocks;
     const __m512i offset = _mm512_set1_epi8(type == TYPE_Q8_0 ? (char) 0x80 : 8);
+    int32_t pairs = (tEnd - t + 1) / 2;
     for (int32_t b = 0; b < blocks; b++) {
         for (int32_t p = 0; p < pairs; p++) {
+            int32_t second = t + 2 * p + 1 < tEnd ? t + 2 * p + 1 : t + 2 * p;
             const int8_t *x0 = xq + (int64_t) (t + 2 * p) * cols + 32 * b;
+            const int8_t *x1 = xq + (int64_t) second * cols + 32 * b;
             __m512i x = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *) x0)),
-                                           _mm256_loadu_si256((const __m256i *) (x0 + cols)), 1);
+                                           _mm256_loadu_si256((const __m256i *) x1), 1);
             struct pair_block *e = table + (int64_t) b * PAIRS_PER_CHUNK + p;
             e->x = x;
             e->c = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_dpbusd_epi32(_mm512_setzero_si512(), offset, x));
             e->dx = _mm512_castpd_ps(_mm512_insertf64x4(
                     _mm512_castps_pd(_mm512_set1_ps(xd[(int64_t) (t + 2 * p) * blocks + b])),
-                    _mm256_castps_pd(_mm256_set1_ps(xd[(int64_t) (t + 2 * p + 1) * blocks + b])), 1));
+                    _mm256_castps_pd(_mm256_set1_ps(xd[(int64_t) second * blocks + b])), 1));
         }
     }
 }
 
 /*
- * A 4-row x 2P-token tile (P = 4 or 2 pairs) on 512-bit vectors: each vector holds one row against a token pair
+ * A 4-row x 2P-token tile (P = 4, 2 or 1 pairs) on 512-bit vectors: each vector holds one row against a token pair
  * (pair_block), so one vpdpbusd, one conversion and one fused multiply-add serve two (row, token) pairs; a row's
  * weights are broadcast to both halves (a load). Each half runs tile4x4_vnni's steps for its (row, token): the
  * same bits. Why: here a 512-bit vpdpbusd, conversion or FMA issues as fast as a 256-bit one (two ports either
  * way), so pairs cost half: 1.24-1.56x the 4 x 4 tile (native-ab).
  */
 static inline __attribute__((always_inline)) void tile_pairs_zmm(const int P, const int type, const uint8_t *w,
-        int64_t rowStride, int32_t r, int32_t blocks, const struct pair_block *pairs, int32_t t, float *out,
-        int32_t outStride, const uint8_t *next) {
+        int64_t rowStride, int32_t r, int32_t blocks, const struct pair_block *pairs, int32_t t, int32_t tEnd,
+        float *out, int32_t outStride, const uint8_t *next) {
     const int64_t blockBytes = type == TYPE_Q8_0 ? 34 : 18;
     const __m512i flip = _mm512_set1_epi8((char) 0x80);
     const __m512i low4 = _mm512_set1_epi8(0x0F);
@@ -484,8 +488,10 @@ static inline __attribute__((always_inline)) void tile_pairs_zmm(const int P, co
 #pragma GCC unroll 4
         for (int p = 0; p < P; p++) {
             out[(int64_t) (t + 2 * p) * outStride + r + i] = hsum8_vnni(_mm512_castps512_ps256(acc[i][p]));
-            out[(int64_t) (t + 2 * p + 1) * outStride + r + i] = hsum8_vnni(
-                    _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(acc[i][p]), 1)));
+            if (t + 2 * p + 1 < tEnd) {
+                out[(int64_t) (t + 2 * p + 1) * outStride + r + i] = hsum8_vnni(
+                        _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(acc[i][p]), 1)));
+            }
         }
     }
 }
@@ -494,34 +500,39 @@ static inline __attribute__((always_inline)) void vec_dot_tiles_vnni_of(const in
         int64_t rowStride, int32_t r0, int32_t r1, int32_t blocks, const int8_t *xq, const float *xd, int32_t tokens,
         float *out, int32_t outStride) {
     const int64_t cols = 32 * (int64_t) blocks;
-    int32_t tiledTokens = tokens / 4 * 4;
     int32_t tiledRows = (r1 - r0) / 4 * 4;
     /* the 512-bit tiles' token pairs, built per (row chunk, token chunk); without scratch, only 4x4 tiles run */
-    struct pair_block *pairs = tiledTokens >= 4 ? scratch(sizeof(struct pair_block) * PAIRS_PER_CHUNK * (size_t) blocks)
+    struct pair_block *pairs = tokens >= 2 ? scratch(sizeof(struct pair_block) * PAIRS_PER_CHUNK * (size_t) blocks)
                                            : NULL;
+    /* with pairs every token is in a tile (an odd one as a pair with itself), in the one pass over the weights */
+    int32_t tiledTokens = pairs != NULL ? tokens : tokens / 4 * 4;
     for (int32_t rc = r0; rc < r0 + tiledRows; rc += TILE_ROW_CHUNK) {
         int32_t rEnd = rc + TILE_ROW_CHUNK < r0 + tiledRows ? rc + TILE_ROW_CHUNK : r0 + tiledRows;
         for (int32_t tc = 0; tc < tiledTokens; tc += 16) {
             int32_t tEnd = tc + 16 < tiledTokens ? tc + 16 : tiledTokens;
-            int32_t paired = pairs != NULL ? tEnd - tc : 0;
-            if (paired > 0) {
-                pair_table_vnni(type, blocks, xq, xd, tc, paired / 2, pairs);
+            int32_t np = pairs != NULL ? (tEnd - tc + 1) / 2 : 0;
+            if (np > 0) {
+                pair_table_vnni(type, blocks, xq, xd, tc, tEnd, pairs);
             }
             for (int32_t r = rc; r < rEnd; r += 4) {
-                int32_t t = tc;
                 const uint8_t *next = r + 8 <= r1 ? w + (int64_t) (r + 4) * rowStride : NULL;
-                for (; t + 8 <= tc + paired; t += 8) {
-                    tile_pairs_zmm(4, type, w, rowStride, r, blocks, pairs + (t - tc) / 2, t, out, outStride,
-                                   t == tc ? next : NULL);
+                int32_t p = 0;
+                for (; p + 4 <= np; p += 4) {
+                    tile_pairs_zmm(4, type, w, rowStride, r, blocks, pairs + p, tc + 2 * p, tEnd, out, outStride,
+                                   p == 0 ? next : NULL);
                 }
-                if (t < tc + paired) {
-                    tile_pairs_zmm(2, type, w, rowStride, r, blocks, pairs + (t - tc) / 2, t, out, outStride,
-                                   t == tc ? next : NULL);
-                    t += 4;
+                if (p + 2 <= np) {
+                    tile_pairs_zmm(2, type, w, rowStride, r, blocks, pairs + p, tc + 2 * p, tEnd, out, outStride,
+                                   p == 0 ? next : NULL);
+                    p += 2;
                 }
-                for (; t < tEnd; t += 4) {
-                    const uint8_t *next = t == tc && r + 8 <= r1 ? w + (int64_t) (r + 4) * rowStride : NULL;
-                    tile4x4_vnni(type, w, rowStride, r, blocks, xq, xd, t, out, outStride, next);
+                if (p < np) {
+                    tile_pairs_zmm(1, type, w, rowStride, r, blocks, pairs + p, tc + 2 * p, tEnd, out, outStride,
+                                   p == 0 ? next : NULL);
+                }
+                for (int32_t t = tc; np == 0 && t < tEnd; t += 4) {
+                    tile4x4_vnni(type, w, rowStride, r, blocks, xq, xd, t, out, outStride,
+                                 t == tc ? next : NULL);
                 }
             }
         }
