@@ -558,75 +558,15 @@ static void vec_dot_tiles_vnni(int type, const uint8_t *w, int64_t rowStride, in
 }
 #pragma GCC pop_options
 
-/*
- * The repacked Q4_0 GEMV's order on AVX-512 VNNI: eight rows to one vector (lane i = row r + i), T tokens per pass
- * (T = 4, 2 or 1). Per block each row's raw nibbles (w + 8, unsigned) go through one vpdpbusd onto the token's
- * correction (−8·Σx per lane), the eight rows' lanes are reduced to their exact block sums together, and
- * acc = fma((float) isum, dw·dx, acc) runs lane by lane: the reference's step per (row, token). The weights of
- * a block are unpacked once for the T tokens.
- */
 #pragma GCC push_options
 #pragma GCC target("avx2,fma,f16c,avx512f,avx512vl,avx512bw,avx512vnni")
-static inline __attribute__((always_inline)) void repacked8_vnni(const int T,
-        const uint8_t *const rows[8], int32_t at, int32_t blocks, const int8_t *xq, const float *xd,
-        int32_t t, float *out, int32_t outStride, const uint8_t *next, int64_t rowStride) {
-    const int64_t cols = 32 * (int64_t) blocks;
-    const __m256i eight = _mm256_set1_epi8(8);
-    const __m256i low4 = _mm256_set1_epi8(0x0F);
-    const __m256i nibbleShift = _mm256_set_epi64x(4, 4, 0, 0);
-    __m256 acc[4];
-#pragma GCC unroll 4
-    for (int j = 0; j < T; j++) {
-        acc[j] = _mm256_setzero_ps();
-    }
-    for (int32_t b = 0; b < blocks; b++) {
-        if (next != NULL) {
-            /* the next 8-row group's block: from memory while this group computes */
-#pragma GCC unroll 8
-            for (int i = 0; i < 8; i++) {
-                _mm_prefetch((const char *) (next + i * rowStride + 18 * (int64_t) b), _MM_HINT_T0);
-            }
-        }
-        __m256i c[4];
-        __m256i x[4];
-#pragma GCC unroll 4
-        for (int j = 0; j < T; j++) {
-            x[j] = _mm256_loadu_si256((const __m256i *) (xq + (t + j) * cols + 32 * b));
-            c[j] = _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_dpbusd_epi32(_mm256_setzero_si256(), eight, x[j]));
-        }
-        __m256i wu[8];
-        uint16_t h[8];
-#pragma GCC unroll 8
-        for (int i = 0; i < 8; i++) {
-            const uint8_t *block = rows[i] + 18 * (int64_t) b;
-            memcpy(&h[i], block, 2);
-            __m256i qs = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *) (block + 2)));
-            wu[i] = _mm256_and_si256(_mm256_srlv_epi64(qs, nibbleShift), low4);
-        }
-        __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *) h));
-#pragma GCC unroll 4
-        for (int j = 0; j < T; j++) {
-            __m256i lanes[8];
-#pragma GCC unroll 8
-            for (int i = 0; i < 8; i++) {
-                lanes[i] = _mm256_dpbusd_epi32(c[j], wu[i], x[j]);
-            }
-            __m256 d = _mm256_mul_ps(dw, _mm256_set1_ps(xd[(int64_t) (t + j) * blocks + b]));
-            acc[j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sums8_vnni(lanes)), d, acc[j]);
-        }
-    }
-#pragma GCC unroll 4
-    for (int j = 0; j < T; j++) {
-        _mm256_storeu_ps(out + (int64_t) (t + j) * outStride + at, acc[j]);
-    }
-}
-
 /*
  * The repacked Q4_0 GEMV's order on AVX-512 VNNI with rows as lanes: the 16 nibble bytes of a block of eight rows
  * are transposed dword by dword (lane i = row r + i), so each vpdpbusd takes four quants of all eight rows against
  * four activations broadcast to every lane, and the lanes end the block holding its eight exact sums: no
- * horizontal reduction per row, which cost the 8-row form (repacked8_vnni) 14 shuffles per 8 row-blocks; the
- * eight scales come in one gather. 1.1-1.24x that form for one token, 1.3-1.48x for four (native-ab). G groups of
+ * horizontal reduction per row, which cost an 8-row form with one vector per row (eight rows' lanes reduced
+ * together) 14 shuffles per 8 row-blocks; the eight scales come in one gather. 1.1-1.24x that form for one token,
+ * 1.3-1.48x for four (native-ab). G groups of
  * eight rows (G = 4 from four places for decode: four memory streams, which beat 1, 2 and 3) and T tokens (1, 2
  * or 4) per pass: a transposed block serves the T tokens, a block's activations the G groups.
  * A group's eight rows are 8 · 18 · blocks contiguous bytes read 144 at a time across eight lines; prefetching
@@ -635,8 +575,6 @@ static inline __attribute__((always_inline)) void repacked8_vnni(const int T,
  * 151 MB matrix. csum[t·blocks + b] = −8·Σx of token t's block b.
  */
 #define DECODE_GROUPS 4
-/* rows of up to this many blocks decode this way (the corrections live on the stack); longer ones take repacked8 */
-#define DECODE_MAX_BLOCKS 4096
 
 static inline __attribute__((always_inline)) void rows_as_lanes_vnni(const int G, const int T,
         const uint8_t *const *base, int64_t rowStride, const int32_t *at, int32_t blocks, const int8_t *xq,
@@ -725,13 +663,10 @@ static inline void nibble_corrections_vnni(const int8_t *x, int32_t blocks, int3
     }
 }
 
-/* One or two tokens (tokens <= 2, blocks <= DECODE_MAX_BLOCKS): four 8-row groups from four places at a time. */
+/* One or two tokens: four 8-row groups from four places at a time (csum: as rows_as_lanes_vnni's, made). */
 static void q4_0_decode_vnni(const uint8_t *w, int64_t rowStride, int32_t r0, int32_t r1, int32_t blocks,
-                             const int8_t *xq, const float *xd, int32_t tokens, float *out, int32_t outStride) {
-    int32_t csum[2 * DECODE_MAX_BLOCKS];
-    for (int32_t t = 0; t < tokens; t++) {
-        nibble_corrections_vnni(xq + (int64_t) t * 32 * blocks, blocks, csum + (int64_t) t * blocks);
-    }
+                             const int8_t *xq, const float *xd, const int32_t *csum, int32_t tokens, float *out,
+                             int32_t outStride) {
     /* whole rows one after another (not a column slice's): the next group's bytes follow a group's */
     const int contiguous = rowStride == 18 * (int64_t) blocks;
     int32_t grouped = (r1 - r0) / 8 * 8;
@@ -769,53 +704,36 @@ static void q4_0_repacked_fast_vnni(const uint8_t *w, int64_t rowStride, int32_t
                                     const int8_t *xq, const float *xd, int32_t tokens, float *out,
                                     int32_t outStride) {
     int32_t grouped = (r1 - r0) / 8 * 8;
-    int32_t r = r0;
-    if (tokens <= 2 && blocks <= DECODE_MAX_BLOCKS) {
-        q4_0_decode_vnni(w, rowStride, r0, r1, blocks, xq, xd, tokens, out, outStride);
+    /* every token's corrections, once per call; without scratch memory the rows go one at a time */
+    int32_t *csum = grouped > 0 ? scratch(sizeof(int32_t) * (size_t) tokens * blocks) : NULL;
+    if (csum == NULL) {
+        q4_0_repacked_vnni(w, rowStride, r0, r1, blocks, xq, xd, tokens, out, outStride);
         return;
     }
-    int32_t *csum = grouped > 0 ? scratch(sizeof(int32_t) * (size_t) tokens * blocks) : NULL;
-    if (csum != NULL) {
-        for (int32_t t = 0; t < tokens; t++) {
-            nibble_corrections_vnni(xq + (int64_t) t * 32 * blocks, blocks, csum + (int64_t) t * blocks);
-        }
-        const int contiguous = rowStride == 18 * (int64_t) blocks;
-        for (; r + 8 <= r0 + grouped; r += 8) {
-            const uint8_t *base = w + (int64_t) r * rowStride;
-            int prefetchNext = contiguous && r + 16 <= r0 + grouped;
-            int32_t t = 0;
-            for (; t + 4 <= tokens; t += 4) {
-                rows_as_lanes_vnni(1, 4, &base, rowStride, &r, blocks, xq, xd, t, csum, out, outStride,
-                                   t == 0 && prefetchNext);
-            }
-            if (t + 2 <= tokens) {
-                rows_as_lanes_vnni(1, 2, &base, rowStride, &r, blocks, xq, xd, t, csum, out, outStride,
-                                   t == 0 && prefetchNext);
-                t += 2;
-            }
-            if (t < tokens) {
-                rows_as_lanes_vnni(1, 1, &base, rowStride, &r, blocks, xq, xd, t, csum, out, outStride,
-                                   t == 0 && prefetchNext);
-            }
-        }
+    for (int32_t t = 0; t < tokens; t++) {
+        nibble_corrections_vnni(xq + (int64_t) t * 32 * blocks, blocks, csum + (int64_t) t * blocks);
     }
-    for (; r + 8 <= r0 + grouped; r += 8) {
-        const uint8_t *rows[8];
-#pragma GCC unroll 8
-        for (int i = 0; i < 8; i++) {
-            rows[i] = w + (int64_t) (r + i) * rowStride;
-        }
-        const uint8_t *next = r + 16 <= r0 + grouped ? w + (int64_t) (r + 8) * rowStride : NULL;
+    if (tokens <= 2) {
+        q4_0_decode_vnni(w, rowStride, r0, r1, blocks, xq, xd, csum, tokens, out, outStride);
+        return;
+    }
+    const int contiguous = rowStride == 18 * (int64_t) blocks;
+    for (int32_t r = r0; r < r0 + grouped; r += 8) {
+        const uint8_t *base = w + (int64_t) r * rowStride;
+        int prefetchNext = contiguous && r + 16 <= r0 + grouped;
         int32_t t = 0;
         for (; t + 4 <= tokens; t += 4) {
-            repacked8_vnni(4, rows, r, blocks, xq, xd, t, out, outStride, t == 0 ? next : NULL, rowStride);
+            rows_as_lanes_vnni(1, 4, &base, rowStride, &r, blocks, xq, xd, t, csum, out, outStride,
+                               t == 0 && prefetchNext);
         }
         if (t + 2 <= tokens) {
-            repacked8_vnni(2, rows, r, blocks, xq, xd, t, out, outStride, t == 0 ? next : NULL, rowStride);
+            rows_as_lanes_vnni(1, 2, &base, rowStride, &r, blocks, xq, xd, t, csum, out, outStride,
+                               t == 0 && prefetchNext);
             t += 2;
         }
         if (t < tokens) {
-            repacked8_vnni(1, rows, r, blocks, xq, xd, t, out, outStride, t == 0 ? next : NULL, rowStride);
+            rows_as_lanes_vnni(1, 1, &base, rowStride, &r, blocks, xq, xd, t, csum, out, outStride,
+                               t == 0 && prefetchNext);
         }
     }
     if (r0 + grouped < r1) {

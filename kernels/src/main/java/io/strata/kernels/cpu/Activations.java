@@ -75,7 +75,7 @@ public final class Activations {
     }
 
     private void quantizeRows(int from, int to, int worker) {
-        int perRow = cols / quantizing.blockSize();
+        int perRow = cols / quantizing.type().blockSize();
         quantizing.quantizeBlocks(values, 0, from * perRow, to * perRow);
     }
 

@@ -30,7 +30,7 @@ class ActivationsTest {
                     serial.quantize(a.values(), 0, rows * cols);
                     String what = weights + " x " + parallel.type() + ", " + rows + " rows";
                     assertEquals(serial.length(), parallel.length(), what);
-                    int blocks = rows * cols / parallel.blockSize();
+                    int blocks = rows * cols / parallel.type().blockSize();
                     for (int b = 0; b < blocks; b++) {
                         assertEquals(Float.floatToIntBits(serial.scale(b)), Float.floatToIntBits(parallel.scale(b)),
                                 what + ", scale of block " + b);

@@ -109,16 +109,11 @@ public final class QuantizedActivations {
             }
             case Q8_0, Q8_1, Q8_K -> {
                 BlockFormats.checkWholeBlocks(type, n);
-                quantizeBlocks(x, off, 0, n / blockSize());
+                quantizeBlocks(x, off, 0, n / type.blockSize());
             }
             default -> throw new IllegalStateException(type.toString());
         }
         length = n;
-    }
-
-    /** Elements per block of the block formats (Q8_0, Q8_1: 32; Q8_K: 256). */
-    public int blockSize() {
-        return type == GgmlType.Q8_K ? QK_K : QK;
     }
 
     /**
@@ -127,7 +122,7 @@ public final class QuantizedActivations {
      * whole. For the block formats only.
      */
     public void quantizeBlocks(float[] x, int off, int from, int to) {
-        int size = blockSize();
+        int size = type.blockSize();
         Objects.checkFromToIndex(from, to, capacity / size);
         Objects.checkFromIndexSize(off, to * size, x.length);
         for (int b = from; b < to; b++) {
