@@ -742,6 +742,178 @@ static void q4_0_repacked_fast_vnni(const uint8_t *w, int64_t rowStride, int32_t
 }
 #pragma GCC pop_options
 
+/*
+ * Q4_0 rows interleaved sixteen at a time: the layout strata_q4_0_interleave copies a matrix into once at load
+ * (llama.cpp copies Q4_0 matrices into its own interleaved layout at load too). Group g (rows 16g .. 16g + 15) is
+ * one run of q4_0_group_bytes(blocks) bytes: first every block's sixteen fp16 scales (32 bytes per block, padded
+ * to a whole line), then every block's quants, 256 bytes per block in four 64-byte chunks, chunk k's dword lane i
+ * holding row 16g + i's quant bytes 4k .. 4k + 3. So each chunk is one aligned 512-bit load that vpdpbusd takes
+ * as it is, lane i = row i: none of the transposing shuffles and gathers the rows-as-lanes kernel spends on the
+ * file's layout, and a thread's rows stream as two sequential runs.
+ */
+static int64_t q4_0_group_bytes(int32_t blocks) {
+    return ((32 * (int64_t) blocks + 63) & ~(int64_t) 63) + 256 * (int64_t) blocks;
+}
+
+int64_t strata_q4_0_interleaved_bytes(int32_t rows, int32_t blocks) {
+    return rows / 16 * q4_0_group_bytes(blocks);
+}
+
+/* Copies rows 0 .. rows − 1 (rows % 16 == 0, rowStride bytes apart) into dst in the interleaved layout. */
+void strata_q4_0_interleave(const uint8_t *src, int64_t rowStride, int32_t rows, int32_t blocks, uint8_t *dst) {
+    const int64_t scaleBytes = q4_0_group_bytes(blocks) - 256 * (int64_t) blocks;
+    for (int32_t g = 0; g < rows / 16; g++) {
+        uint8_t *group = dst + g * q4_0_group_bytes(blocks);
+        memset(group, 0, (size_t) scaleBytes);
+        for (int32_t i = 0; i < 16; i++) {
+            const uint8_t *row = src + (16 * (int64_t) g + i) * rowStride;
+            for (int32_t b = 0; b < blocks; b++) {
+                memcpy(group + 32 * (int64_t) b + 2 * i, row + 18 * (int64_t) b, 2);
+#pragma GCC unroll 4
+                for (int k = 0; k < 4; k++) {
+                    memcpy(group + scaleBytes + 256 * (int64_t) b + 64 * k + 4 * i, row + 18 * (int64_t) b + 2 + 4 * k, 4);
+                }
+            }
+        }
+    }
+}
+
+#pragma GCC push_options
+#pragma GCC target("avx2,fma,f16c,avx512f,avx512vl,avx512bw,avx512vnni")
+/*
+ * G groups (from G places: G pairs of streams) times T tokens of the interleaved layout, in the repacked GEMV's
+ * order: per row, acc = fma((float) isum, dw·dx, acc) block by block, isum exact (unsigned nibbles onto the
+ * token's −8·Σx, csum[t·blocks + b]). A block's sixteen rows take eight vpdpbusd per token; its unpacked nibbles
+ * serve the T tokens.
+ */
+#ifndef INTERLEAVED_STREAMS
+#define INTERLEAVED_STREAMS 4
+#endif
+#ifndef INTERLEAVED_PREFETCH
+#define INTERLEAVED_PREFETCH 2048
+#endif
+static inline __attribute__((always_inline)) void interleaved_groups_vnni(const int G, const int T,
+        const uint8_t *const *group, int64_t scaleBytes, const int32_t *at, int32_t blocks, const int8_t *xq,
+        const float *xd, int32_t t, const int32_t *csum, float *out, int32_t outStride) {
+    const int64_t cols = 32 * (int64_t) blocks;
+    const __m512i low4 = _mm512_set1_epi8(0x0F);
+    __m512 acc[4][4];
+#pragma GCC unroll 4
+    for (int g = 0; g < G; g++) {
+#pragma GCC unroll 4
+        for (int j = 0; j < T; j++) {
+            acc[g][j] = _mm512_setzero_ps();
+        }
+    }
+    for (int32_t b = 0; b < blocks; b++) {
+#pragma GCC unroll 4
+        for (int g = 0; g < G; g++) {
+            const uint8_t *q = group[g] + scaleBytes + 256 * (int64_t) b;
+            if (INTERLEAVED_PREFETCH > 0) {
+#pragma GCC unroll 4
+                for (int k = 0; k < 4; k++) {
+                    _mm_prefetch((const char *) (q + INTERLEAVED_PREFETCH + 64 * k), _MM_HINT_T0);
+                }
+                if ((b & 1) == 0) {
+                    _mm_prefetch((const char *) (group[g] + 32 * (int64_t) b + INTERLEAVED_PREFETCH / 8), _MM_HINT_T0);
+                }
+            }
+            __m512 dw = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *) (group[g] + 32 * (int64_t) b)));
+            __m512i lo[4], hi[4];
+#pragma GCC unroll 4
+            for (int k = 0; k < 4; k++) {
+                __m512i v = _mm512_load_si512((const void *) (q + 64 * k));
+                lo[k] = _mm512_and_si512(v, low4);
+                hi[k] = _mm512_and_si512(_mm512_srli_epi16(v, 4), low4);
+            }
+#pragma GCC unroll 4
+            for (int j = 0; j < T; j++) {
+                const int32_t *xw = (const int32_t *) (xq + (int64_t) (t + j) * cols + 32 * (int64_t) b);
+                __m512i part[2] = {_mm512_set1_epi32(csum[(int64_t) (t + j) * blocks + b]), _mm512_setzero_si512()};
+#pragma GCC unroll 4
+                for (int k = 0; k < 4; k++) {
+                    part[0] = _mm512_dpbusd_epi32(part[0], lo[k], _mm512_set1_epi32(xw[k]));
+                    part[1] = _mm512_dpbusd_epi32(part[1], hi[k], _mm512_set1_epi32(xw[4 + k]));
+                }
+                __m512 d = _mm512_mul_ps(dw, _mm512_set1_ps(xd[(int64_t) (t + j) * blocks + b]));
+                acc[g][j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(part[0], part[1])), d, acc[g][j]);
+            }
+        }
+    }
+#pragma GCC unroll 4
+    for (int g = 0; g < G; g++) {
+#pragma GCC unroll 4
+        for (int j = 0; j < T; j++) {
+            _mm512_storeu_ps(out + (int64_t) (t + j) * outStride + at[g], acc[g][j]);
+        }
+    }
+}
+
+
+/*
+ * Rows r0 .. r1 − 1 (multiples of 16) of an interleaved Q4_0 matrix (w from strata_q4_0_interleave) times
+ * tokens 0 .. tokens − 1, the bits of strata_q4_0_repacked on the original rows. AVX-512 VNNI only: the layout
+ * is made only where these kernels run. 0, or −1 when the thread has no scratch memory for the corrections.
+ */
+int32_t strata_q4_0_interleaved(const uint8_t *w, int32_t r0, int32_t r1, int32_t blocks, const int8_t *xq,
+                                const float *xd, int32_t tokens, float *out, int32_t outStride) {
+    const int64_t groupBytes = q4_0_group_bytes(blocks);
+    const int64_t scaleBytes = groupBytes - 256 * (int64_t) blocks;
+    int32_t *csum = scratch(sizeof(int32_t) * (size_t) tokens * blocks);
+    if (csum == NULL) {
+        return -1; /* no scratch memory: the caller takes the file's rows instead */
+    }
+    for (int32_t t = 0; t < tokens; t++) {
+        nibble_corrections_vnni(xq + (int64_t) t * 32 * blocks, blocks, csum + (int64_t) t * blocks);
+    }
+    const int32_t g0 = r0 / 16, g1 = r1 / 16;
+    if (tokens <= 2) {
+        const int S = INTERLEAVED_STREAMS;
+        int32_t part = (g1 - g0) / S;
+        for (int32_t a = g0; a < g0 + part; a++) {
+            int32_t at[4];
+            const uint8_t *group[4];
+#pragma GCC unroll 4
+            for (int s = 0; s < S; s++) {
+                at[s] = 16 * (a + s * part);
+                group[s] = w + (a + s * part) * groupBytes;
+            }
+            if (tokens == 1) {
+                interleaved_groups_vnni(S, 1, group, scaleBytes, at, blocks, xq, xd, 0, csum, out, outStride);
+            } else {
+                interleaved_groups_vnni(S, 2, group, scaleBytes, at, blocks, xq, xd, 0, csum, out, outStride);
+            }
+        }
+        for (int32_t a = g0 + S * part; a < g1; a++) {
+            int32_t at = 16 * a;
+            const uint8_t *group = w + a * groupBytes;
+            if (tokens == 1) {
+                interleaved_groups_vnni(1, 1, &group, scaleBytes, &at, blocks, xq, xd, 0, csum, out, outStride);
+            } else {
+                interleaved_groups_vnni(1, 2, &group, scaleBytes, &at, blocks, xq, xd, 0, csum, out, outStride);
+            }
+        }
+        return 0;
+    }
+    for (int32_t a = g0; a < g1; a++) {
+        int32_t at = 16 * a;
+        const uint8_t *group = w + a * groupBytes;
+        int32_t t = 0;
+        for (; t + 4 <= tokens; t += 4) {
+            interleaved_groups_vnni(1, 4, &group, scaleBytes, &at, blocks, xq, xd, t, csum, out, outStride);
+        }
+        if (t + 2 <= tokens) {
+            interleaved_groups_vnni(1, 2, &group, scaleBytes, &at, blocks, xq, xd, t, csum, out, outStride);
+            t += 2;
+        }
+        if (t < tokens) {
+            interleaved_groups_vnni(1, 1, &group, scaleBytes, &at, blocks, xq, xd, t, csum, out, outStride);
+        }
+    }
+    return 0;
+}
+#pragma GCC pop_options
+
 /* 2: AVX-512 VNNI, 1: AVX2 + FMA + F16C, 0: neither (the Java kernels run). */
 int32_t strata_isa(void) {
     __builtin_cpu_init();

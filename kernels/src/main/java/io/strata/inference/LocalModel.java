@@ -1,27 +1,32 @@
 package io.strata.inference;
 
+import io.strata.kernels.cpu.MatMul;
 import io.strata.model.ModelSource;
 import io.strata.model.arch.ModelConfig;
 import io.strata.model.tokenizer.Tokenizer;
 
+import java.lang.foreign.Arena;
 import java.nio.file.Path;
 
 /**
  * A model opened for inference in this process: a GGUF file or a Hugging Face safetensors directory
- * ({@link ModelSource}), its hyperparameters, its weights (still in the mapping) and its tokenizer. Closing it
- * unmaps the files; nothing may use the weights afterwards.
+ * ({@link ModelSource}), its hyperparameters, its weights (still in the mapping) and its tokenizer. The native
+ * kernels' copies of some matrices ({@link MatMul#withKernelLayout}) are made on first use in an arena of the
+ * model's. Closing it unmaps the files and frees the copies; nothing may use the weights afterwards.
  */
 public final class LocalModel implements AutoCloseable {
     private final ModelSource file;
     private final ModelConfig config;
     private final ModelWeights weights;
     private final Tokenizer tokenizer;
+    private final Arena copies;
 
-    private LocalModel(ModelSource file, ModelConfig config, ModelWeights weights, Tokenizer tokenizer) {
+    private LocalModel(ModelSource file, ModelConfig config, ModelWeights weights, Tokenizer tokenizer, Arena copies) {
         this.file = file;
         this.config = config;
         this.weights = weights;
         this.tokenizer = tokenizer;
+        this.copies = copies;
     }
 
     /** Opens a GGUF file or a Hugging Face model directory. */
@@ -34,12 +39,14 @@ public final class LocalModel implements AutoCloseable {
      * the model closes it.
      */
     public static LocalModel open(ModelSource f) {
+        Arena copies = Arena.ofShared();
         try {
             ModelConfig c = ModelConfig.of(f);
             Tokenizer t = Tokenizer.fromGguf(f.metadata());
-            ModelWeights w = ModelWeights.load(f, c);
-            return new LocalModel(f, c, w, t);
+            ModelWeights w = ModelWeights.load(f, c).withKernelLayouts(m -> MatMul.withKernelLayout(m, copies));
+            return new LocalModel(f, c, w, t, copies);
         } catch (RuntimeException e) {
+            copies.close();
             f.close();
             throw e;
         }
@@ -71,6 +78,10 @@ public final class LocalModel implements AutoCloseable {
 
     @Override
     public void close() {
-        file.close();
+        try {
+            copies.close();
+        } finally {
+            file.close();
+        }
     }
 }

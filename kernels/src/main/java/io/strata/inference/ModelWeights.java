@@ -10,6 +10,7 @@ import io.strata.model.tensor.Dequantizer;
 import io.strata.model.tensor.GgmlType;
 
 import java.util.Arrays;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 
 /**
@@ -62,6 +63,21 @@ public record ModelWeights(
                     l.matrix(p + "ffn_down.weight", c.feedForwardLength(), d));
         }
         return new ModelWeights(emb, l.vector("output_norm.weight", d), out, ropeFreqs, layers);
+    }
+
+    /**
+     * These weights with {@code layout} applied to every matrix a product reads (every layer's and the output
+     * head; the embedding table only feeds row lookups): the native kernels' copies, {@code MatMul.withKernelLayout}.
+     */
+    public ModelWeights withKernelLayouts(UnaryOperator<WeightMatrix> layout) {
+        Layer[] out = new Layer[layers.length];
+        for (int i = 0; i < layers.length; i++) {
+            Layer l = layers[i];
+            out[i] = new Layer(l.attnNorm(), layout.apply(l.wq()), layout.apply(l.wk()), layout.apply(l.wv()),
+                    layout.apply(l.wo()), l.bq(), l.bk(), l.bv(), l.bo(), l.qNorm(), l.kNorm(), l.ffnNorm(),
+                    layout.apply(l.gate()), layout.apply(l.up()), layout.apply(l.down()));
+        }
+        return new ModelWeights(tokenEmbedding, outputNorm, layout.apply(output), ropeFreqFactors, out);
     }
 
     /**

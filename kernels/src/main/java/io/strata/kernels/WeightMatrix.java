@@ -9,11 +9,23 @@ import java.lang.foreign.MemorySegment;
  * row r starting at byte r * rowStride of {@code data}. Computing y = W x means y[r] = dot(row r, x). A whole
  * tensor has rowStride = rowBytes; a tensor-parallel slice is a view of the same mapping, either some rows
  * ({@link #rows(int, int)}) or, in every row, some whole blocks of columns ({@link #columns(int, int)}).
+ * {@code interleaved}, where not null, is a copy of the rows in a native kernel's layout ({@link InterleavedRows}),
+ * which products take in place of {@code data} where that kernel runs.
  */
-public record WeightMatrix(String name, GgmlType type, MemorySegment data, int rows, int cols, long rowStride) {
+public record WeightMatrix(String name, GgmlType type, MemorySegment data, int rows, int cols, long rowStride,
+                           InterleavedRows interleaved) {
 
     public WeightMatrix(String name, GgmlType type, MemorySegment data, int rows, int cols) {
         this(name, type, data, rows, cols, type.byteSize(cols));
+    }
+
+    public WeightMatrix(String name, GgmlType type, MemorySegment data, int rows, int cols, long rowStride) {
+        this(name, type, data, rows, cols, rowStride, null);
+    }
+
+    /** This matrix with {@code copy} as its interleaved rows. */
+    public WeightMatrix withInterleaved(InterleavedRows copy) {
+        return new WeightMatrix(name, type, data, rows, cols, rowStride, copy);
     }
 
     public long rowBytes() {
@@ -27,11 +39,12 @@ public record WeightMatrix(String name, GgmlType type, MemorySegment data, int r
         }
         long bytes = (to - from - 1) * rowStride + rowBytes();
         return new WeightMatrix(name + "[rows " + from + ".." + to + ")", type, data.asSlice(from * rowStride, bytes),
-                to - from, cols, rowStride);
+                to - from, cols, rowStride, interleaved == null ? null : interleaved.rows(from, to));
     }
 
     /**
-     * Columns {@code [from, to)} of every row: the input slice of a row-parallel projection. Quantized rows split
+     * Columns {@code [from, to)} of every row: the input slice of a row-parallel projection (its products read the
+     * file's rows: an interleaved copy holds whole rows). Quantized rows split
      * only between blocks, so both ends must be multiples of the type's block size.
      */
     public WeightMatrix columns(int from, int to) {

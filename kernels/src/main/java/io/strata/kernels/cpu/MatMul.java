@@ -1,8 +1,10 @@
 package io.strata.kernels.cpu;
 
+import io.strata.kernels.InterleavedRows;
 import io.strata.kernels.WeightMatrix;
 import io.strata.model.tensor.DotProduct;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -41,6 +43,7 @@ public final class MatMul {
     private int tokens;
     private float[] out;
     private MemorySegment outSegment;
+    private MemorySegment interleaved; // the weights' interleaved copy where the kernel reads one, else null
     private int outStride;
     // the output arrays as segments, for the native kernels: a forward pass uses a handful, so after the first
     // token a product finds its array here and allocates nothing
@@ -127,13 +130,30 @@ public final class MatMul {
         this.tokens = tokenCount;
         this.out = output;
         this.outSegment = kernel.takesRanges() ? segmentOf(output) : null;
+        this.interleaved = kernel.takesRanges() && weights.interleaved() != null ? weights.interleaved().segment() : null;
         this.outStride = stride;
         team.parallelForPieces(weights.rows(), ROW_GRAIN, piecesFor(weights.rows(), team.size()), rowsTask);
         this.w = null;
         this.x = null;
         this.out = null;
         this.outSegment = null;
+        this.interleaved = null;
         this.order = null;
+    }
+
+    /**
+     * {@code w} with the copies its native kernel reads in place of the mapped rows, made in {@code arena} when first
+     * used: Q4_0 matrices of whole 16-row groups in llama.cpp's repacked order, where the AVX-512 VNNI kernels run
+     * ({@link InterleavedRows}); any other matrix as it is.
+     */
+    public static WeightMatrix withKernelLayout(WeightMatrix w, Arena arena) {
+        if (!NativeKernels.interleavesQ4_0() || !DotProduct.usesRepackedQ4_0(w.type(), w.rows())
+                || w.rows() % InterleavedRows.GROUP_ROWS != 0 || w.interleaved() != null) {
+            return w;
+        }
+        int blocks = w.cols() / 32;
+        return w.withInterleaved(new InterleavedRows(w.rows(),
+                () -> NativeKernels.interleaveQ4_0(w.data(), w.rowStride(), w.rows(), blocks, arena)));
     }
 
     /**
@@ -172,7 +192,7 @@ public final class MatMul {
             return;
         }
         if (k.takesRanges()) {
-            k.rowRange(data, rowBytes, from, to, in, n, outSegment, stride);
+            k.rowRange(data, rowBytes, interleaved, from, to, in, n, outSegment, stride);
             return;
         }
         if (n < RowKernel.TOKEN_TILE && (n == 1 || k.tile() == 1) && k.tileTokens(in, 0, n) == 0) {

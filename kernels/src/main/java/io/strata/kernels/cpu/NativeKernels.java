@@ -44,6 +44,9 @@ final class NativeKernels {
     private static final MethodHandle Q4_0_REPACKED;
     private static final MethodHandle K_QUANT;
     private static final MethodHandle READ;
+    private static final MethodHandle INTERLEAVED_BYTES;
+    private static final MethodHandle INTERLEAVE;
+    private static final MethodHandle Q4_0_INTERLEAVED;
 
     static {
         int isa = 0;
@@ -52,6 +55,9 @@ final class NativeKernels {
         MethodHandle repacked = null;
         MethodHandle kQuant = null;
         MethodHandle read = null;
+        MethodHandle interleavedBytes = null;
+        MethodHandle interleave = null;
+        MethodHandle interleaved = null;
         if ("false".equalsIgnoreCase(System.getProperty("strata.native"))) {
             why = "turned off (-Dstrata.native=false)";
         } else {
@@ -83,6 +89,14 @@ final class NativeKernels {
                         read = linker.downcallHandle(lib.findOrThrow("strata_read"),
                                 FunctionDescriptor.of(java.lang.foreign.ValueLayout.JAVA_DOUBLE, ADDRESS, JAVA_LONG),
                                 Linker.Option.critical(false));
+                        interleavedBytes = linker.downcallHandle(lib.findOrThrow("strata_q4_0_interleaved_bytes"),
+                                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_INT));
+                        interleave = linker.downcallHandle(lib.findOrThrow("strata_q4_0_interleave"),
+                                FunctionDescriptor.ofVoid(ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, ADDRESS),
+                                Linker.Option.critical(true));
+                        interleaved = linker.downcallHandle(lib.findOrThrow("strata_q4_0_interleaved"),
+                                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS,
+                                        JAVA_INT, ADDRESS, JAVA_INT), Linker.Option.critical(true));
                     }
                 }
             } catch (Throwable e) {
@@ -97,6 +111,9 @@ final class NativeKernels {
         Q4_0_REPACKED = repacked;
         K_QUANT = kQuant;
         READ = read;
+        INTERLEAVED_BYTES = interleavedBytes;
+        INTERLEAVE = interleave;
+        Q4_0_INTERLEAVED = interleaved;
     }
 
     private NativeKernels() {
@@ -164,6 +181,48 @@ final class NativeKernels {
             K_QUANT.invokeExact(use, type, w, rowStride, r0, r1, blocks, xq, xd, xs, tokens, out, outStride);
         } catch (Throwable e) {
             throw new IllegalStateException("native " + (type == TYPE_Q4_K ? "Q4_K" : "Q6_K") + " kernel", e);
+        }
+    }
+
+    /**
+     * Whether Q4_0 matrices get an interleaved copy ({@link #interleaveQ4_0}): where the AVX-512 VNNI kernels run,
+     * unless {@code -Dstrata.interleave=false} keeps every product on the mapped file's rows.
+     */
+    static boolean interleavesQ4_0() {
+        return available() && ISA == 2 && !"false".equalsIgnoreCase(System.getProperty("strata.interleave"));
+    }
+
+    /**
+     * A copy of Q4_0 rows 0 .. rows − 1 ({@code rowStride} bytes apart in {@code w}, rows % 16 == 0) in the
+     * interleaved layout of {@code strata_q4_0_interleave}, allocated in {@code arena}.
+     */
+    static MemorySegment interleaveQ4_0(MemorySegment w, long rowStride, int rows, int blocks, Arena arena) {
+        try {
+            long bytes = (long) INTERLEAVED_BYTES.invokeExact(rows, blocks);
+            MemorySegment copy = arena.allocate(bytes, 64);
+            INTERLEAVE.invokeExact(w, rowStride, rows, blocks, copy);
+            return copy;
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException("native Q4_0 interleave", e);
+        }
+    }
+
+    /**
+     * {@link #q4_0Repacked}'s bits from an interleaved copy (rows r0 .. r1 − 1, multiples of 16): true, or false
+     * when it did not run (the AVX2 kernels are in use, or the thread had no scratch memory), so the caller takes
+     * the file's rows.
+     */
+    static boolean q4_0Interleaved(MemorySegment copy, int r0, int r1, int blocks, MemorySegment xq,
+                                   MemorySegment xd, int tokens, MemorySegment out, int outStride) {
+        if (use != 2) {
+            return false;
+        }
+        try {
+            return (int) Q4_0_INTERLEAVED.invokeExact(copy, r0, r1, blocks, xq, xd, tokens, out, outStride) == 0;
+        } catch (Throwable e) {
+            throw new IllegalStateException("native interleaved Q4_0 kernel", e);
         }
     }
 

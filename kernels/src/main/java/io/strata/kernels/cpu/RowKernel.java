@@ -3,6 +3,8 @@ package io.strata.kernels.cpu;
 import io.strata.model.tensor.DotProduct;
 import io.strata.model.tensor.GgmlType;
 
+import io.strata.kernels.InterleavedRows;
+
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -102,10 +104,11 @@ abstract class RowKernel {
 
     /**
      * Rows from .. to − 1 (rowBytes apart) times tokens 0 .. tokens − 1: token t's result for row r goes to
-     * out[t·stride + r], {@code out} the output array as a segment. Only where {@link #takesRanges()}.
+     * out[t·stride + r], {@code out} the output array as a segment; {@code interleaved} the rows' interleaved
+     * copy ({@link io.strata.kernels.InterleavedRows}), or null. Only where {@link #takesRanges()}.
      */
-    void rowRange(MemorySegment w, long rowBytes, int from, int to, DotOperand x, int tokens, MemorySegment out,
-                  int stride) {
+    void rowRange(MemorySegment w, long rowBytes, MemorySegment interleaved, int from, int to, DotOperand x,
+                  int tokens, MemorySegment out, int stride) {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " takes rows one at a time");
     }
 
@@ -213,8 +216,8 @@ abstract class RowKernel {
         }
 
         @Override
-        void rowRange(MemorySegment w, long rowBytes, int from, int to, DotOperand x, int tokens, MemorySegment out,
-                      int stride) {
+        void rowRange(MemorySegment w, long rowBytes, MemorySegment interleaved, int from, int to, DotOperand x,
+                      int tokens, MemorySegment out, int stride) {
             if (x.quantsSegment == null) {
                 throw new IllegalStateException("native kernels need Q8_0 or Q8_K activations, got " + x.format);
             }
@@ -224,6 +227,11 @@ abstract class RowKernel {
                 return;
             }
             int blocks = x.cols / VectorLanes.GROUP;
+            if (repacked && interleaved != null && from % InterleavedRows.GROUP_ROWS == 0
+                    && to % InterleavedRows.GROUP_ROWS == 0 && NativeKernels.q4_0Interleaved(interleaved, from, to,
+                    blocks, x.quantsSegment, x.scalesSegment, tokens, out, stride)) {
+                return;
+            }
             if (repacked) {
                 NativeKernels.q4_0Repacked(w, rowBytes, from, to, blocks, x.quantsSegment, x.scalesSegment, tokens,
                         out, stride);
