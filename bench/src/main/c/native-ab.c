@@ -11,7 +11,8 @@
  *   PIECES=n /tmp/native-ab ...    # each thread's rows in n calls (the engine's 512-row pieces)
  *
  * TYPE: 0 Q8_0 (vec_dot), 1 Q4_0 (repacked GEMV), 2 Q4_K, 3 Q6_K (blocks of 256), 4 Q4_0: A's repacked GEMV
- * on the file's rows against B's on the rows interleaved 16 at a time (strata_q4_0_interleave).
+ * on the file's rows against B's on the rows interleaved 16 at a time (strata_q4_0_interleave), 6 Q4_K: A's
+ * strata_k_quant against B's interleaved Q4_K (strata_q4_k_interleave).
  */
 #include <stdio.h>
 #include <stdint.h>
@@ -26,10 +27,12 @@ typedef void (*rp_t)(int32_t, const uint8_t *, int64_t, int32_t, int32_t, int32_
 typedef int32_t (*il_t)(const uint8_t *, int32_t, int32_t, int32_t, const int8_t *, const float *, int32_t, float *, int32_t);
 typedef void (*ilc_t)(const uint8_t *, int64_t, int32_t, int32_t, uint8_t *);
 typedef int64_t (*ilb_t)(int32_t, int32_t);
+typedef void (*ilk_t)(const uint8_t *, int32_t, int32_t, int32_t, const int8_t *, const float *, const int16_t *, int32_t, float *, int32_t);
 struct job { void *lib; int type, rows, blocks, bb, tokens, r0, r1; const uint8_t *w; const int8_t *x; const float *xd; const int16_t *xs; float *o; };
 static const uint8_t *interleaved; /* type 4: the B side's copy */
 static void call(const struct job *j) {
-    if (j->type == 5) ((il_t) dlsym(j->lib, "strata_q4_0_interleaved"))(interleaved, j->r0, j->r1, j->blocks, j->x, j->xd, j->tokens, j->o, j->rows);
+    if (j->type == 7) ((ilk_t) dlsym(j->lib, "strata_q4_k_interleaved"))(interleaved, j->r0, j->r1, j->blocks, j->x, j->xd, j->xs, j->tokens, j->o, j->rows);
+    else if (j->type == 5) ((il_t) dlsym(j->lib, "strata_q4_0_interleaved"))(interleaved, j->r0, j->r1, j->blocks, j->x, j->xd, j->tokens, j->o, j->rows);
     else if (j->type == 0) ((vd_t) dlsym(j->lib, "strata_vec_dot"))(2, 0, j->w, j->bb * j->blocks, j->r0, j->r1, j->blocks, j->x, j->xd, j->tokens, j->o, j->rows);
     else if (j->type >= 2) ((kq_t) dlsym(j->lib, "strata_k_quant"))(2, j->type, j->w, j->bb * j->blocks, j->r0, j->r1, j->blocks, j->x, j->xd, j->xs, j->tokens, j->o, j->rows);
     else ((rp_t) dlsym(j->lib, "strata_q4_0_repacked"))(2, j->w, j->bb * j->blocks, j->r0, j->r1, j->blocks, j->x, j->xd, j->tokens, j->o, j->rows);
@@ -52,7 +55,7 @@ int main(int argc, char **argv) {
     int rows = atoi(argv[2]), cols = atoi(argv[3]), tokens = atoi(argv[4]);
     void *A = dlopen(argv[5], RTLD_NOW | RTLD_LOCAL), *B = dlopen(argv[6], RTLD_NOW | RTLD_LOCAL);
     if (!A || !B) { printf("dlopen: %s\n", dlerror()); return 1; }
-    int interleave = type == 4; if (interleave) type = 1;
+    int interleave = type == 4 || type == 6; if (type == 4) type = 1; if (type == 6) type = 2;
     int blocks = type >= 2 ? cols / 256 : cols / 32; int bb = type == 0 ? 34 : type == 1 ? 18 : type == 2 ? 144 : 210;
     size_t wsize = (size_t) rows * bb * blocks;
     uint8_t *w = malloc(wsize); for (size_t i = 0; i < wsize; i++) w[i] = rand();
@@ -61,8 +64,10 @@ int main(int argc, char **argv) {
     float *xd = malloc(sizeof(float) * tokens * blocks); for (int i = 0; i < tokens * blocks; i++) xd[i] = 0.01f;
     int16_t *xs = malloc(2 * 16 * tokens * blocks); for (int i = 0; i < 16 * tokens * blocks; i++) xs[i] = (rand() % 4000) - 2000;
     if (interleave) {
-        uint8_t *il = aligned_alloc(64, (((ilb_t) dlsym(B, "strata_q4_0_interleaved_bytes"))(rows, blocks) + 63) / 64 * 64);
-        ((ilc_t) dlsym(B, "strata_q4_0_interleave"))(w, (int64_t) bb * blocks, rows, blocks, il);
+        const char *kind = type == 1 ? "strata_q4_0_interleave" : "strata_q4_k_interleave";
+        char bytesName[64]; snprintf(bytesName, sizeof bytesName, "%sd_bytes", kind);
+        uint8_t *il = aligned_alloc(64, (((ilb_t) dlsym(B, bytesName))(rows, blocks) + 63) / 64 * 64);
+        ((ilc_t) dlsym(B, kind))(w, (int64_t) bb * blocks, rows, blocks, il);
         interleaved = il;
     }
     float *oa = malloc(sizeof(float) * tokens * rows), *ob = malloc(sizeof(float) * tokens * rows);
@@ -74,7 +79,7 @@ int main(int argc, char **argv) {
             int threads = getenv("THREADS") ? atoi(getenv("THREADS")) : 1;
             struct job j[2];
             for (int i = 0; i < 2; i++) {
-                j[i] = (struct job) {L, interleave && k ? 5 : type, rows, blocks, bb, tokens, i == 0 ? 0 : rows / 2 / 16 * 16, i == 0 ? (threads > 1 ? rows / 2 / 16 * 16 : rows) : rows, w, x, xd, xs, o};
+                j[i] = (struct job) {L, interleave && k ? (type == 1 ? 5 : 7) : type, rows, blocks, bb, tokens, i == 0 ? 0 : rows / 2 / 16 * 16, i == 0 ? (threads > 1 ? rows / 2 / 16 * 16 : rows) : rows, w, x, xd, xs, o};
             }
             double t0 = now();
             if (threads > 1) {

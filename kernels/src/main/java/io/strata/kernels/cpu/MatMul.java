@@ -3,6 +3,7 @@ package io.strata.kernels.cpu;
 import io.strata.kernels.InterleavedRows;
 import io.strata.kernels.WeightMatrix;
 import io.strata.model.tensor.DotProduct;
+import io.strata.model.tensor.GgmlType;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -143,17 +144,19 @@ public final class MatMul {
 
     /**
      * {@code w} with the copies its native kernel reads in place of the mapped rows, made in {@code arena} when first
-     * used: Q4_0 matrices of whole 16-row groups in llama.cpp's repacked order, where the AVX-512 VNNI kernels run
-     * ({@link InterleavedRows}); any other matrix as it is.
+     * used, where the AVX-512 VNNI kernels run: Q4_0 matrices of whole 16-row groups in llama.cpp's repacked order,
+     * and Q4_K matrices of whole 16-row groups ({@link InterleavedRows}); any other matrix as it is.
      */
     public static WeightMatrix withKernelLayout(WeightMatrix w, Arena arena) {
-        if (!NativeKernels.interleavesQ4_0() || !DotProduct.usesRepackedQ4_0(w.type(), w.rows())
+        boolean q4_0 = DotProduct.usesRepackedQ4_0(w.type(), w.rows());
+        if (!NativeKernels.interleaves() || !(q4_0 || w.type() == GgmlType.Q4_K)
                 || w.rows() % InterleavedRows.GROUP_ROWS != 0 || w.interleaved() != null) {
             return w;
         }
-        int blocks = w.cols() / 32;
+        int type = q4_0 ? NativeKernels.TYPE_Q4_0 : NativeKernels.TYPE_Q4_K;
+        int blocks = w.cols() / w.type().blockSize();
         return w.withInterleaved(new InterleavedRows(w.rows(),
-                () -> NativeKernels.interleaveQ4_0(w.data(), w.rowStride(), w.rows(), blocks, arena)));
+                () -> NativeKernels.interleave(type, w.data(), w.rowStride(), w.rows(), blocks, arena)));
     }
 
     /**

@@ -47,6 +47,9 @@ final class NativeKernels {
     private static final MethodHandle INTERLEAVED_BYTES;
     private static final MethodHandle INTERLEAVE;
     private static final MethodHandle Q4_0_INTERLEAVED;
+    private static final MethodHandle Q4_K_INTERLEAVED_BYTES;
+    private static final MethodHandle Q4_K_INTERLEAVE;
+    private static final MethodHandle Q4_K_INTERLEAVED;
 
     static {
         int isa = 0;
@@ -58,6 +61,9 @@ final class NativeKernels {
         MethodHandle interleavedBytes = null;
         MethodHandle interleave = null;
         MethodHandle interleaved = null;
+        MethodHandle kInterleavedBytes = null;
+        MethodHandle kInterleave = null;
+        MethodHandle kInterleaved = null;
         if ("false".equalsIgnoreCase(System.getProperty("strata.native"))) {
             why = "turned off (-Dstrata.native=false)";
         } else {
@@ -97,6 +103,14 @@ final class NativeKernels {
                         interleaved = linker.downcallHandle(lib.findOrThrow("strata_q4_0_interleaved"),
                                 FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS,
                                         JAVA_INT, ADDRESS, JAVA_INT), Linker.Option.critical(true));
+                        kInterleavedBytes = linker.downcallHandle(lib.findOrThrow("strata_q4_k_interleaved_bytes"),
+                                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_INT));
+                        kInterleave = linker.downcallHandle(lib.findOrThrow("strata_q4_k_interleave"),
+                                FunctionDescriptor.ofVoid(ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, ADDRESS),
+                                Linker.Option.critical(true));
+                        kInterleaved = linker.downcallHandle(lib.findOrThrow("strata_q4_k_interleaved"),
+                                FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS,
+                                        ADDRESS, JAVA_INT, ADDRESS, JAVA_INT), Linker.Option.critical(true));
                     }
                 }
             } catch (Throwable e) {
@@ -114,6 +128,9 @@ final class NativeKernels {
         INTERLEAVED_BYTES = interleavedBytes;
         INTERLEAVE = interleave;
         Q4_0_INTERLEAVED = interleaved;
+        Q4_K_INTERLEAVED_BYTES = kInterleavedBytes;
+        Q4_K_INTERLEAVE = kInterleave;
+        Q4_K_INTERLEAVED = kInterleaved;
     }
 
     private NativeKernels() {
@@ -185,27 +202,34 @@ final class NativeKernels {
     }
 
     /**
-     * Whether Q4_0 matrices get an interleaved copy ({@link #interleaveQ4_0}): where the AVX-512 VNNI kernels run,
-     * unless {@code -Dstrata.interleave=false} keeps every product on the mapped file's rows.
+     * Whether Q4_0 and Q4_K matrices get an interleaved copy ({@link #interleave}): where the AVX-512 VNNI kernels
+     * run, unless {@code -Dstrata.interleave=false} keeps every product on the mapped file's rows.
      */
-    static boolean interleavesQ4_0() {
+    static boolean interleaves() {
         return available() && ISA == 2 && !"false".equalsIgnoreCase(System.getProperty("strata.interleave"));
     }
 
     /**
-     * A copy of Q4_0 rows 0 .. rows − 1 ({@code rowStride} bytes apart in {@code w}, rows % 16 == 0) in the
-     * interleaved layout of {@code strata_q4_0_interleave}, allocated in {@code arena}.
+     * A copy of rows 0 .. rows − 1 of {@code blocks} blocks ({@code rowStride} bytes apart in {@code w}, rows % 16
+     * == 0) in the interleaved layout of {@code strata_q4_0_interleave} (TYPE_Q4_0) or {@code
+     * strata_q4_k_interleave} (TYPE_Q4_K), allocated in {@code arena}.
      */
-    static MemorySegment interleaveQ4_0(MemorySegment w, long rowStride, int rows, int blocks, Arena arena) {
+    static MemorySegment interleave(int type, MemorySegment w, long rowStride, int rows, int blocks, Arena arena) {
         try {
-            long bytes = (long) INTERLEAVED_BYTES.invokeExact(rows, blocks);
+            boolean q4k = type == TYPE_Q4_K;
+            long bytes = q4k ? (long) Q4_K_INTERLEAVED_BYTES.invokeExact(rows, blocks)
+                    : (long) INTERLEAVED_BYTES.invokeExact(rows, blocks);
             MemorySegment copy = arena.allocate(bytes, 64);
-            INTERLEAVE.invokeExact(w, rowStride, rows, blocks, copy);
+            if (q4k) {
+                Q4_K_INTERLEAVE.invokeExact(w, rowStride, rows, blocks, copy);
+            } else {
+                INTERLEAVE.invokeExact(w, rowStride, rows, blocks, copy);
+            }
             return copy;
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable e) {
-            throw new IllegalStateException("native Q4_0 interleave", e);
+            throw new IllegalStateException("native interleave", e);
         }
     }
 
@@ -223,6 +247,24 @@ final class NativeKernels {
             return (int) Q4_0_INTERLEAVED.invokeExact(copy, r0, r1, blocks, xq, xd, tokens, out, outStride) == 0;
         } catch (Throwable e) {
             throw new IllegalStateException("native interleaved Q4_0 kernel", e);
+        }
+    }
+
+    /**
+     * {@link #kQuant}'s Q4_K bits from an interleaved copy (rows r0 .. r1 − 1, multiples of 16): true, or false
+     * when the AVX2 kernels are in use, so the caller takes the file's rows.
+     */
+    static boolean q4_KInterleaved(MemorySegment copy, int r0, int r1, int blocks, MemorySegment xq,
+                                   MemorySegment xd, MemorySegment xs, int tokens, MemorySegment out,
+                                   int outStride) {
+        if (use != 2) {
+            return false;
+        }
+        try {
+            Q4_K_INTERLEAVED.invokeExact(copy, r0, r1, blocks, xq, xd, xs, tokens, out, outStride);
+            return true;
+        } catch (Throwable e) {
+            throw new IllegalStateException("native interleaved Q4_K kernel", e);
         }
     }
 

@@ -221,14 +221,19 @@ abstract class RowKernel {
             if (x.quantsSegment == null) {
                 throw new IllegalStateException("native kernels need Q8_0 or Q8_K activations, got " + x.format);
             }
+            boolean groups = interleaved != null && from % InterleavedRows.GROUP_ROWS == 0
+                    && to % InterleavedRows.GROUP_ROWS == 0;
+            if (type == NativeKernels.TYPE_Q4_K && groups && NativeKernels.q4_KInterleaved(interleaved, from, to,
+                    x.cols / 256, x.quantsSegment, x.scalesSegment, x.groupSumsSegment, tokens, out, stride)) {
+                return;
+            }
             if (type == NativeKernels.TYPE_Q4_K || type == NativeKernels.TYPE_Q6_K) {
                 NativeKernels.kQuant(type, w, rowBytes, from, to, x.cols / 256, x.quantsSegment, x.scalesSegment,
                         x.groupSumsSegment, tokens, out, stride);
                 return;
             }
             int blocks = x.cols / VectorLanes.GROUP;
-            if (repacked && interleaved != null && from % InterleavedRows.GROUP_ROWS == 0
-                    && to % InterleavedRows.GROUP_ROWS == 0 && NativeKernels.q4_0Interleaved(interleaved, from, to,
+            if (repacked && groups && NativeKernels.q4_0Interleaved(interleaved, from, to,
                     blocks, x.quantsSegment, x.scalesSegment, tokens, out, stride)) {
                 return;
             }

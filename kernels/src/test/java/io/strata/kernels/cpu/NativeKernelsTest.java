@@ -18,8 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The native Q8_0, Q4_0, Q4_K and Q6_K kernels ({@link NativeKernels}) against the scalar reference, bit for bit, through
  * {@link MatMul}: every path of the C code (4 x 4 tiles and their leftover rows and tokens, the four-stream decode
  * and its leftover rows, the repacked GEMV's 8-row groups, its rows-as-lanes decode (four groups, one, leftover
- * rows), token pairs and leftover rows), the interleaved Q4_0 copy's kernel (four streams, leftover groups, token
- * fours, pairs and ones, a row slice of the copy), one and two threads.
+ * rows), token pairs and leftover rows), the interleaved Q4_0 and Q4_K copies' kernels (Q4_0: four streams,
+ * leftover groups, token fours, pairs and ones; both: a row slice of the copy), one and two threads.
  * Skipped, saying why, where the library is not built (no gcc) or the CPU lacks AVX2.
  */
 class NativeKernelsTest {
@@ -62,8 +62,8 @@ class NativeKernelsTest {
             Activations a = WeightRows.gaussian(maxTokens, cols, rnd);
             // Q4_0 with rows % 8 == 0 takes the repacked order: 16, 40, 136 (and 8 per thread) do, 13 and 37 do
             // not; 136 rows give each thread the rows-as-lanes decode's four 8-row groups, a fifth and a remainder;
-            // 16, 160 and the 64-row slice of 160 take the interleaved copy (160 on two threads: four 16-row
-            // streams and a leftover group each)
+            // 16, 160 and the 64-row slice of 160 take the interleaved copy for Q4_0 and Q4_K (Q4_0's 160 on two
+            // threads: four 16-row streams and a leftover group each)
             for (int rows : new int[]{1, 3, 13, 16, 37, 40, 136, 160, 64}) {
                 WeightMatrix w = rows == 64 ? interleaved(type, 160, cols, rnd).rows(32, 96)
                         : new WeightMatrix("w", type, WeightRows.random(type, rows, cols, rnd, 0.05f), rows, cols);
@@ -111,8 +111,8 @@ class NativeKernelsTest {
     /** The matrix with the native kernels' copy where they make one; a Q4_0 one must get it on a VNNI machine. */
     private static WeightMatrix interleaved(WeightMatrix w) {
         WeightMatrix copied = MatMul.withKernelLayout(w, COPIES);
-        if (w.type() == GgmlType.Q4_0 && NativeKernels.interleavesQ4_0()) {
-            assertTrue(copied.interleaved() != null, () -> w.rows() + " Q4_0 rows got no interleaved copy");
+        if ((w.type() == GgmlType.Q4_0 || w.type() == GgmlType.Q4_K) && NativeKernels.interleaves()) {
+            assertTrue(copied.interleaved() != null, () -> w.rows() + " " + w.type() + " rows got no interleaved copy");
         }
         return copied;
     }
