@@ -79,7 +79,9 @@ int main(int argc, char **argv) {
             int threads = getenv("THREADS") ? atoi(getenv("THREADS")) : 1;
             struct job j[2];
             for (int i = 0; i < 2; i++) {
-                j[i] = (struct job) {L, interleave && k ? (type == 1 ? 5 : 7) : type, rows, blocks, bb, tokens, i == 0 ? 0 : rows / 2 / 16 * 16, i == 0 ? (threads > 1 ? rows / 2 / 16 * 16 : rows) : rows, w, x, xd, xs, o};
+                /* BOTH=1: A runs its interleaved kernel too (two builds of it against each other) */
+                int il = interleave && (k || getenv("BOTH"));
+                j[i] = (struct job) {L, il ? (type == 1 ? 5 : 7) : type, rows, blocks, bb, tokens, i == 0 ? 0 : rows / 2 / 16 * 16, i == 0 ? (threads > 1 ? rows / 2 / 16 * 16 : rows) : rows, w, x, xd, xs, o};
             }
             double t0 = now();
             if (threads > 1) {
