@@ -70,6 +70,15 @@ static void *scratch(size_t bytes) {
 /* K-quant rows spend longer per byte (unpacking 4/6-bit quants and scales): 4 KB ahead was 1.17x for Q6_K over 1 KB */
 #define K_PREFETCH_BYTES 4096
 
+/* the four cache lines from p on: called once per 144- or 210-byte K-quant super-block, so the calls of a row
+   cover every line it has */
+static inline __attribute__((always_inline)) void prefetch_lines4(const char *p) {
+    _mm_prefetch(p, _MM_HINT_T0);
+    _mm_prefetch(p + 64, _MM_HINT_T0);
+    _mm_prefetch(p + 128, _MM_HINT_T0);
+    _mm_prefetch(p + 192, _MM_HINT_T0);
+}
+
 /* ---- AVX2 (ggml's mul_sum_i8_pairs: maddubs then madd; pair sums fit 16 bits as |w| <= 128, |x| <= 127) ---- */
 #pragma GCC push_options
 #pragma GCC target("avx2,fma,f16c")
@@ -133,8 +142,9 @@ static inline __attribute__((always_inline)) void k_tokens_row_vnni(const int ty
         mv[j] = _mm_setzero_ps();
     }
     for (int32_t b = 0; b < blocks; b++) {
-        _mm_prefetch((const char *) (row + (type == TYPE_Q6_K ? 210 : 144) * (int64_t) b + K_PREFETCH_BYTES),
-                     _MM_HINT_T0);
+        /* every line of the super-block (one prefetch per 210 or 144 bytes left two lines in three to the
+           hardware: prefetching all four made Q6_K decode 1.14-1.36x faster from memory) */
+        prefetch_lines4((const char *) (row + (type == TYPE_Q6_K ? 210 : 144) * (int64_t) b + K_PREFETCH_BYTES));
         /* Q6_K: two groups of 32 per 512-bit vector (the first in the low half), q the quants, s the lanes' scales
            (1.03-1.26x the 256-bit form); Q4_K: a sub-block per 256-bit vector (the 512-bit form was 0.90-0.99x) */
         __m512i q[4];

@@ -377,8 +377,7 @@ static inline __attribute__((always_inline)) float KERNEL(k_dot)(const int type,
     __m256 acc = _mm256_setzero_ps();
     __m128 mv = _mm_setzero_ps();
     for (int32_t b = 0; b < blocks; b++) {
-        _mm_prefetch((const char *) (row + (type == TYPE_Q6_K ? 210 : 144) * (int64_t) b + K_PREFETCH_BYTES),
-                     _MM_HINT_T0);
+        prefetch_lines4((const char *) (row + (type == TYPE_Q6_K ? 210 : 144) * (int64_t) b + K_PREFETCH_BYTES));
         if (type == TYPE_Q6_K) {
             const uint8_t *blk = row + 210 * (int64_t) b;
             float d = dy[b] * KERNEL(scale)(blk + 208);
