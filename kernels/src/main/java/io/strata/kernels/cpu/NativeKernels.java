@@ -44,8 +44,8 @@ final class NativeKernels {
     private static final MethodHandle Q4_0_REPACKED;
     private static final MethodHandle K_QUANT;
     private static final MethodHandle READ;
-    private static final MethodHandle INTERLEAVED_BYTES;
-    private static final MethodHandle INTERLEAVE;
+    private static final MethodHandle Q4_0_INTERLEAVED_BYTES;
+    private static final MethodHandle Q4_0_INTERLEAVE;
     private static final MethodHandle Q4_0_INTERLEAVED;
     private static final MethodHandle Q4_K_INTERLEAVED_BYTES;
     private static final MethodHandle Q4_K_INTERLEAVE;
@@ -95,18 +95,19 @@ final class NativeKernels {
                         read = linker.downcallHandle(lib.findOrThrow("strata_read"),
                                 FunctionDescriptor.of(java.lang.foreign.ValueLayout.JAVA_DOUBLE, ADDRESS, JAVA_LONG),
                                 Linker.Option.critical(false));
-                        interleavedBytes = linker.downcallHandle(lib.findOrThrow("strata_q4_0_interleaved_bytes"),
-                                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_INT));
-                        interleave = linker.downcallHandle(lib.findOrThrow("strata_q4_0_interleave"),
-                                FunctionDescriptor.ofVoid(ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, ADDRESS),
+                        // the interleaved layouts: a copy's size, the copy, the product from it
+                        FunctionDescriptor size = FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_INT);
+                        FunctionDescriptor copy = FunctionDescriptor.ofVoid(ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT,
+                                ADDRESS);
+                        interleavedBytes = linker.downcallHandle(lib.findOrThrow("strata_q4_0_interleaved_bytes"), size);
+                        interleave = linker.downcallHandle(lib.findOrThrow("strata_q4_0_interleave"), copy,
                                 Linker.Option.critical(true));
                         interleaved = linker.downcallHandle(lib.findOrThrow("strata_q4_0_interleaved"),
                                 FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS,
                                         JAVA_INT, ADDRESS, JAVA_INT), Linker.Option.critical(true));
                         kInterleavedBytes = linker.downcallHandle(lib.findOrThrow("strata_q4_k_interleaved_bytes"),
-                                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_INT));
-                        kInterleave = linker.downcallHandle(lib.findOrThrow("strata_q4_k_interleave"),
-                                FunctionDescriptor.ofVoid(ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, ADDRESS),
+                                size);
+                        kInterleave = linker.downcallHandle(lib.findOrThrow("strata_q4_k_interleave"), copy,
                                 Linker.Option.critical(true));
                         kInterleaved = linker.downcallHandle(lib.findOrThrow("strata_q4_k_interleaved"),
                                 FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS,
@@ -125,8 +126,8 @@ final class NativeKernels {
         Q4_0_REPACKED = repacked;
         K_QUANT = kQuant;
         READ = read;
-        INTERLEAVED_BYTES = interleavedBytes;
-        INTERLEAVE = interleave;
+        Q4_0_INTERLEAVED_BYTES = interleavedBytes;
+        Q4_0_INTERLEAVE = interleave;
         Q4_0_INTERLEAVED = interleaved;
         Q4_K_INTERLEAVED_BYTES = kInterleavedBytes;
         Q4_K_INTERLEAVE = kInterleave;
@@ -218,12 +219,12 @@ final class NativeKernels {
         try {
             boolean q4k = type == TYPE_Q4_K;
             long bytes = q4k ? (long) Q4_K_INTERLEAVED_BYTES.invokeExact(rows, blocks)
-                    : (long) INTERLEAVED_BYTES.invokeExact(rows, blocks);
+                    : (long) Q4_0_INTERLEAVED_BYTES.invokeExact(rows, blocks);
             MemorySegment copy = arena.allocate(bytes, 64);
             if (q4k) {
                 Q4_K_INTERLEAVE.invokeExact(w, rowStride, rows, blocks, copy);
             } else {
-                INTERLEAVE.invokeExact(w, rowStride, rows, blocks, copy);
+                Q4_0_INTERLEAVE.invokeExact(w, rowStride, rows, blocks, copy);
             }
             return copy;
         } catch (RuntimeException | Error e) {
