@@ -7,8 +7,9 @@ import java.util.function.Supplier;
  * A matrix's rows copied, off the heap, into a layout of a native kernel's own (Q4_0 rows interleaved sixteen at a
  * time, so that one 512-bit load holds a quant dword of every row), as llama.cpp copies its Q4_0 matrices at load.
  * The copy is made the first time a product asks for it, so a pipeline stage copies only the layers it runs, and
- * lives in the model's arena. A row slice of the matrix whose ends fall on groups of sixteen rows is a slice of the
- * same copy.
+ * lives in the model's arena; where the machine has no room for it, there is none ({@link #segment()} is null) and
+ * the products read the mapped file. A row slice of the matrix whose ends fall on groups of sixteen rows is a slice
+ * of the same copy.
  */
 public final class InterleavedRows {
     /** Rows per group of the layout: the lanes of a 512-bit vector of int32 sums. */
@@ -28,7 +29,7 @@ public final class InterleavedRows {
         this.make = make;
     }
 
-    /** The copy, made on the first call (by whichever thread asks first; the others wait for it). */
+    /** The copy, made on the first call (by whichever thread asks first; the others wait for it), or null. */
     public MemorySegment segment() {
         if (!made) {
             synchronized (this) {
@@ -50,6 +51,9 @@ public final class InterleavedRows {
         int count = (to - from) / GROUP_ROWS;
         return new InterleavedRows(to - from, () -> {
             MemorySegment all = segment();
+            if (all == null) {
+                return null;
+            }
             long groupBytes = all.byteSize() / groups;
             return all.asSlice(first * groupBytes, count * groupBytes);
         });

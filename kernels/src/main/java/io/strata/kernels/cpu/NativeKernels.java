@@ -213,13 +213,17 @@ final class NativeKernels {
     /**
      * A copy of rows 0 .. rows − 1 of {@code blocks} blocks ({@code rowStride} bytes apart in {@code w}, rows % 16
      * == 0) in the interleaved layout of {@code strata_q4_0_interleave} (TYPE_Q4_0) or {@code
-     * strata_q4_k_interleave} (TYPE_Q4_K), allocated in {@code arena}.
+     * strata_q4_k_interleave} (TYPE_Q4_K), allocated in {@code arena}; null, and nothing allocated, when the
+     * machine has no room for it ({@link CopyRoom}).
      */
     static MemorySegment interleave(int type, MemorySegment w, long rowStride, int rows, int blocks, Arena arena) {
         try {
             boolean q4k = type == TYPE_Q4_K;
             long bytes = q4k ? (long) Q4_K_INTERLEAVED_BYTES.invokeExact(rows, blocks)
                     : (long) Q4_0_INTERLEAVED_BYTES.invokeExact(rows, blocks);
+            if (!CopyRoom.hasRoomFor(bytes)) {
+                return null;
+            }
             MemorySegment copy = arena.allocate(bytes, 64);
             if (q4k) {
                 Q4_K_INTERLEAVE.invokeExact(w, rowStride, rows, blocks, copy);
