@@ -1,9 +1,8 @@
 package io.strata.kernels.cpu;
 
+import io.strata.kernels.InterleavedRows;
 import io.strata.model.tensor.DotProduct;
 import io.strata.model.tensor.GgmlType;
-
-import io.strata.kernels.InterleavedRows;
 
 import java.lang.foreign.MemorySegment;
 
@@ -105,7 +104,7 @@ abstract class RowKernel {
     /**
      * Rows from .. to − 1 (rowBytes apart) times tokens 0 .. tokens − 1: token t's result for row r goes to
      * out[t·stride + r], {@code out} the output array as a segment; {@code interleaved} the rows' interleaved
-     * copy ({@link io.strata.kernels.InterleavedRows}), or null. Only where {@link #takesRanges()}.
+     * copy ({@link InterleavedRows}), or null. Only where {@link #takesRanges()}.
      */
     void rowRange(MemorySegment w, long rowBytes, MemorySegment interleaved, int from, int to, DotOperand x,
                   int tokens, MemorySegment out, int stride) {
