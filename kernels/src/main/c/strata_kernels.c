@@ -79,6 +79,25 @@ static inline __attribute__((always_inline)) void prefetch_lines4(const char *p)
     _mm_prefetch(p + 192, _MM_HINT_T0);
 }
 
+/* The four rows r .. r + 3 of a row tile. */
+static inline __attribute__((always_inline)) void tile_rows4(const uint8_t *w, int32_t r, int64_t rowStride,
+                                                             const uint8_t *rows[4]) {
+    for (int i = 0; i < 4; i++) {
+        rows[i] = w + (int64_t) (r + i) * rowStride;
+    }
+}
+
+/* The next row tile's block at `offset` of its four rows (none when next is NULL): its weights arrive from memory
+   while this tile computes. */
+static inline __attribute__((always_inline)) void prefetch_next_tile(const uint8_t *next, int64_t rowStride,
+                                                                     int64_t offset) {
+    if (next != NULL) {
+        for (int i = 0; i < 4; i++) {
+            _mm_prefetch((const char *) (next + i * rowStride + offset), _MM_HINT_T0);
+        }
+    }
+}
+
 /* ---- AVX2 (ggml's mul_sum_i8_pairs: maddubs then madd; pair sums fit 16 bits as |w| <= 128, |x| <= 127) ---- */
 #pragma GCC push_options
 #pragma GCC target("avx2,fma,f16c")
@@ -324,10 +343,7 @@ static inline __attribute__((always_inline)) void tile4x4_vnni(const int type, c
     const __m256i flip = _mm256_set1_epi8((char) 0x80);
     const __m128i low4 = _mm_set1_epi8(0x0F);
     const uint8_t *rows[4];
-#pragma GCC unroll 4
-    for (int i = 0; i < 4; i++) {
-        rows[i] = w + (int64_t) (r + i) * rowStride;
-    }
+    tile_rows4(w, r, rowStride, rows);
     __m256 acc[4][4];
 #pragma GCC unroll 4
     for (int i = 0; i < 4; i++) {
@@ -337,13 +353,7 @@ static inline __attribute__((always_inline)) void tile4x4_vnni(const int type, c
         }
     }
     for (int32_t b = 0; b < blocks; b++) {
-        if (next != NULL) {
-            /* the next row tile's block, four rows on: its weights arrive from memory while this tile computes */
-#pragma GCC unroll 4
-            for (int i = 0; i < 4; i++) {
-                _mm_prefetch((const char *) (next + i * rowStride + blockBytes * b), _MM_HINT_T0);
-            }
-        }
+        prefetch_next_tile(next, rowStride, blockBytes * b);
         __m256i wu[4];
         float d[4][4] __attribute__((aligned(16)));
         __m128 dx = _mm_set_ps(xd[(int64_t) (t + 3) * blocks + b], xd[(int64_t) (t + 2) * blocks + b],
@@ -439,10 +449,7 @@ static inline __attribute__((always_inline)) void tile_pairs_zmm(const int P, co
     const __m512i low4 = _mm512_set1_epi8(0x0F);
     const __m512i nibbleShift = _mm512_set_epi64(4, 4, 0, 0, 4, 4, 0, 0);
     const uint8_t *rows[4];
-#pragma GCC unroll 4
-    for (int i = 0; i < 4; i++) {
-        rows[i] = w + (int64_t) (r + i) * rowStride;
-    }
+    tile_rows4(w, r, rowStride, rows);
     __m512 acc[4][4];
 #pragma GCC unroll 4
     for (int i = 0; i < 4; i++) {
@@ -452,12 +459,7 @@ static inline __attribute__((always_inline)) void tile_pairs_zmm(const int P, co
         }
     }
     for (int32_t b = 0; b < blocks; b++) {
-        if (next != NULL) {
-#pragma GCC unroll 4
-            for (int i = 0; i < 4; i++) {
-                _mm_prefetch((const char *) (next + i * rowStride + blockBytes * b), _MM_HINT_T0);
-            }
-        }
+        prefetch_next_tile(next, rowStride, blockBytes * b);
         __m512i wv[4];
         /* the four rows' scales converted together (one vcvtph2ps, not one per row) */
         uint64_t h4 = 0;
